@@ -1,0 +1,107 @@
+"""Text normalization and tokenization: the one definition of "the same words".
+
+Every stage that compares text (shingling, verification, passage alignment) goes through
+:func:`normalize` and :func:`tokenize`, so that curly and straight quotes, en and em dashes,
+ellipses, compatibility characters, case and re-wrapped lines never make two copies differ.
+
+What a "word" is:
+
+* Scripts written with spaces (Latin, Cyrillic, Greek, Arabic, Hebrew, Devanagari, Hangul, ...):
+  a maximal run of letters, marks and digits. Punctuation and apostrophes are dropped, so
+  ``don't`` and ``don’t`` both give ``dont`` and ``well-known`` gives ``well known``.
+* Scripts written without spaces (Chinese Han, Japanese kana, Thai, Lao, Khmer, Myanmar):
+  every character is a word. Shingles of k characters then play the role that k-word shingles
+  play elsewhere; it needs no dictionary and is how text-dedup and datatrove treat such text.
+
+Bump :data:`NORMALIZATION_VERSION` whenever the output of these functions changes: a persistent
+index records it and refuses signatures made by another version.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+NORMALIZATION_VERSION = 1
+
+# Folded to ASCII before anything else: typographic variants outlets use interchangeably.
+_CHAR_FOLDS = str.maketrans(
+    {
+        "\u2018": "'",  # left single quotation mark
+        "\u2019": "'",  # right single quotation mark / apostrophe
+        "\u201a": "'",  # single low-9 quotation mark
+        "\u201b": "'",  # single high-reversed-9 quotation mark
+        "\u2032": "'",  # prime
+        "\u00b4": "'",  # acute accent used as apostrophe
+        "\u0060": "'",  # grave accent used as apostrophe
+        "\u201c": '"',  # left double quotation mark
+        "\u201d": '"',  # right double quotation mark
+        "\u201e": '"',  # double low-9 quotation mark
+        "\u201f": '"',  # double high-reversed-9 quotation mark
+        "\u2033": '"',  # double prime
+        "\u00ab": '"',  # left-pointing double angle quotation mark
+        "\u00bb": '"',  # right-pointing double angle quotation mark
+        "\u2039": "'",  # single left-pointing angle quotation mark
+        "\u203a": "'",  # single right-pointing angle quotation mark
+        "\u2010": "-",  # hyphen
+        "\u2011": "-",  # non-breaking hyphen
+        "\u2012": "-",  # figure dash
+        "\u2013": "-",  # en dash
+        "\u2014": "-",  # em dash
+        "\u2015": "-",  # horizontal bar
+        "\u2212": "-",  # minus sign
+        "\u2026": "...",  # horizontal ellipsis (NFKC also does this; kept explicit)
+        "\u00a0": " ",  # no-break space
+        "\u00ad": "",  # soft hyphen
+        "\u200b": "",  # zero-width space
+        "\u200c": "",  # zero-width non-joiner
+        "\u200d": "",  # zero-width joiner
+        "\ufeff": "",  # byte order mark
+    }
+)
+
+# Characters of scripts written without spaces between words: each one is a token.
+_UNSPACED = (
+    "\u0e00-\u0e7f"  # Thai
+    "\u0e80-\u0eff"  # Lao
+    "\u1000-\u109f"  # Myanmar
+    "\u1780-\u17ff"  # Khmer
+    "\u3040-\u309f"  # Hiragana
+    "\u30a0-\u30ff"  # Katakana
+    "\u3400-\u4dbf"  # CJK Unified Ideographs Extension A
+    "\u4e00-\u9fff"  # CJK Unified Ideographs
+    "\uf900-\ufaff"  # CJK Compatibility Ideographs
+    "\U00020000-\U0002ffff"  # CJK Unified Ideographs Extensions B-F and supplements
+)
+_TOKEN = re.compile(rf"[{_UNSPACED}]|[^\W_{_UNSPACED}]+")
+_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Return ``text`` in NFKC with quotes, dashes and ellipses folded to ASCII.
+
+    Case and punctuation are kept, so the result is still readable: this is what the diff
+    view compares when it decides that two passages differ only in typography.
+    """
+    return unicodedata.normalize("NFKC", text).translate(_CHAR_FOLDS)
+
+
+def tokenize(text: str) -> list[str]:
+    """Split ``text`` into normalized words (see the module docstring for what a word is).
+
+    Folds typography and case first, joins apostrophe contractions, and drops punctuation,
+    so ``tokenize`` of two copies that differ only in quote style or wrapping is identical.
+    """
+    folded = _APOSTROPHE.sub("", fold(text).casefold())
+    return _TOKEN.findall(folded)
+
+
+def normalize(text: str) -> str:
+    """Return the canonical comparable form of ``text``: its words joined by single spaces."""
+    return " ".join(tokenize(text))
+
+
+def collapse_whitespace(text: str) -> str:
+    """Collapse runs of whitespace to one space and strip the ends (for titles and labels)."""
+    return _WHITESPACE.sub(" ", text).strip()
