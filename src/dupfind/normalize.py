@@ -7,8 +7,11 @@ ellipses, compatibility characters, case and re-wrapped lines never make two cop
 What a "word" is:
 
 * Scripts written with spaces (Latin, Cyrillic, Greek, Arabic, Hebrew, Devanagari, Hangul, ...):
-  a maximal run of letters, marks and digits. Punctuation and apostrophes are dropped, so
-  ``don't`` and ``don’t`` both give ``dont`` and ``well-known`` gives ``well known``.
+  a maximal run of letters, combining marks and digits. Punctuation and apostrophes are
+  dropped, so ``don't`` and ``don’t`` both give ``dont`` and ``well-known`` gives
+  ``well known``. Arabic harakat and Hebrew niqqud are dropped too: they are optional vowel
+  marks that one outlet prints and another omits, while Devanagari vowel signs are spelling
+  and stay.
 * Scripts written without spaces (Chinese Han, Japanese kana, Thai, Lao, Khmer, Myanmar):
   every character is a word. Shingles of k characters then play the role that k-word shingles
   play elsewhere; it needs no dictionary and is how text-dedup and datatrove treat such text.
@@ -22,7 +25,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-NORMALIZATION_VERSION = 1
+NORMALIZATION_VERSION = 2
 
 # Folded to ASCII before anything else: typographic variants outlets use interchangeably.
 _CHAR_FOLDS = str.maketrans(
@@ -73,7 +76,31 @@ _UNSPACED = (
     "\uf900-\ufaff"  # CJK Compatibility Ideographs
     "\U00020000-\U0002ffff"  # CJK Unified Ideographs Extensions B-F and supplements
 )
-_TOKEN = re.compile(rf"[{_UNSPACED}]|[^\W_{_UNSPACED}]+")
+
+
+def _combining_marks() -> str:
+    """A regex class body of the Basic Multilingual Plane's combining marks (Mn, Mc, Me).
+
+    Python's ``\\w`` leaves them out, which would split Devanagari or Bengali words at every
+    vowel sign; the table is built once at import (about 10 ms).
+    """
+    ranges: list[tuple[int, int]] = []
+    for code in range(0x300, 0x10000):
+        if unicodedata.category(chr(code)).startswith("M"):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    return "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+
+
+_MARKS = _combining_marks()
+_TOKEN = re.compile(rf"[{_UNSPACED}]|(?:[^\W_{_UNSPACED}]|[{_MARKS}])+")
+# Optional vowel marks: Arabic harakat (and superscript alef), Hebrew niqqud and cantillation.
+_OPTIONAL_MARKS = re.compile(
+    "[\u064b-\u065f\u0670"  # Arabic harakat, superscript alef
+    "\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7]"  # Hebrew cantillation and niqqud
+)
 _APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
 _WHITESPACE = re.compile(r"\s+")
 
@@ -84,7 +111,9 @@ def fold(text: str) -> str:
     Case and punctuation are kept, so the result is still readable: this is what the diff
     view compares when it decides that two passages differ only in typography.
     """
-    return unicodedata.normalize("NFKC", text).translate(_CHAR_FOLDS)
+    # Folded before NFKC too: NFKC would turn some of them (an acute accent used as an
+    # apostrophe) into a space and a combining mark first.
+    return unicodedata.normalize("NFKC", text.translate(_CHAR_FOLDS)).translate(_CHAR_FOLDS)
 
 
 def tokenize(text: str) -> list[str]:
@@ -93,7 +122,7 @@ def tokenize(text: str) -> list[str]:
     Folds typography and case first, joins apostrophe contractions, and drops punctuation,
     so ``tokenize`` of two copies that differ only in quote style or wrapping is identical.
     """
-    folded = _APOSTROPHE.sub("", fold(text).casefold())
+    folded = _OPTIONAL_MARKS.sub("", _APOSTROPHE.sub("", fold(text).casefold()))
     return _TOKEN.findall(folded)
 
 
