@@ -6,6 +6,7 @@ renders the result. Exit codes (stable, as in ruff): 0 success, 1 duplicates fou
 from __future__ import annotations
 
 import errno
+import json
 import os
 import sys
 from enum import Enum
@@ -15,11 +16,14 @@ import typer
 from rich.console import Console
 
 from dupfind import __version__
-from dupfind.documents import Problem
-from dupfind.output import to_json, to_ndjson_lines
-from dupfind.pipeline import ScanOptions, scan
-from dupfind.render import render_scan
-from dupfind.sources import DEFAULT_INCLUDE, SourceError
+from dupfind.align import align
+from dupfind.diffs import align_cluster
+from dupfind.diffview import render_alignment
+from dupfind.documents import Document, Problem
+from dupfind.output import diff_to_dict, to_json, to_ndjson_lines
+from dupfind.pipeline import ScanOptions, compare, scan
+from dupfind.render import render_pair_header, render_scan
+from dupfind.sources import DEFAULT_INCLUDE, SourceError, check_paths, read_file
 
 EXIT_OK = 0
 EXIT_DUPLICATES = 1
@@ -41,6 +45,11 @@ class OutputFormat(str, Enum):
     rich = "rich"
     json = "json"
     ndjson = "ndjson"
+
+
+class DiffFormat(str, Enum):
+    rich = "rich"
+    json = "json"
 
 
 class ColorChoice(str, Enum):
@@ -144,6 +153,27 @@ def scan_command(
             help="Exit with code 1 when any cluster is found (for CI).",
         ),
     ] = False,
+    diff: Annotated[
+        bool | None,
+        typer.Option(
+            "--diff/--no-diff",
+            rich_help_panel=_OUTPUT,
+            show_default=False,
+            help="Align each copy with its cluster's canonical member: divergent passages in "
+            "the terminal (on by default), passages in JSON (alignment summaries are always "
+            "there unless --no-diff).",
+        ),
+    ] = None,
+    diff_context: Annotated[
+        int,
+        typer.Option(
+            "--diff-context",
+            min=0,
+            metavar="N",
+            rich_help_panel=_OUTPUT,
+            help="Shared passages to show around each change.",
+        ),
+    ] = 0,
     timings: Annotated[
         bool,
         typer.Option(
@@ -258,15 +288,73 @@ def scan_command(
     if result.stats.documents == 0:
         raise UserError("no readable documents in " + ", ".join(paths))
 
+    aligner = None if diff is False else align_cluster
+    passages = bool(diff)
     if output_format is OutputFormat.json:
-        sys.stdout.write(to_json(result, timings=timings) + "\n")
+        text = to_json(result, aligner=aligner, passages=passages, timings=timings)
+        sys.stdout.write(text + "\n")
     elif output_format is OutputFormat.ndjson:
-        for line in to_ndjson_lines(result, timings=timings):
+        for line in to_ndjson_lines(result, aligner=aligner, passages=passages, timings=timings):
             sys.stdout.write(line + "\n")
     else:
-        render_scan(result, _stdout_console(color))
+        render_scan(result, _stdout_console(color), aligner, diff_context)
     sys.stdout.flush()
     return EXIT_DUPLICATES if fail_on_duplicates and result.clusters else EXIT_OK
+
+
+def _read_one(path: str) -> Document:
+    """Read the single document of a file named on the command line, or raise a UserError."""
+    missing = check_paths([path], stdin_ok=False)
+    if missing:
+        raise UserError(str(missing[0]))
+    problems: list[Problem] = []
+    documents = list(read_file(path, path, on_problem=problems.append))
+    fatal = [p for p in problems if p.fatal]
+    if fatal or not documents:
+        raise UserError(str(fatal[0]) if fatal else f"{path}: no document in file")
+    for problem in problems:
+        sys.stderr.write(f"dupfind: warning: {problem}\n")
+    return documents[0]
+
+
+@app.command("diff")
+def diff_command(
+    canonical_path: Annotated[
+        str, typer.Argument(metavar="A", help="The reference text (e.g. the wire original).")
+    ],
+    copy_path: Annotated[str, typer.Argument(metavar="B", help="The copy to compare with A.")],
+    output_format: Annotated[
+        DiffFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="rich: the divergent passages; json: the whole alignment with offsets.",
+        ),
+    ] = DiffFormat.rich,
+    diff_context: Annotated[
+        int,
+        typer.Option("--diff-context", min=0, metavar="N", help="Shared passages around changes."),
+    ] = 0,
+    shingle_size: Annotated[
+        int, typer.Option("--shingle-size", "-k", min=1, help="Words per shingle.")
+    ] = _DEFAULTS.shingle_size,
+    color: Annotated[
+        ColorChoice, typer.Option("--color", help="When to use colour.")
+    ] = ColorChoice.auto,
+) -> int:
+    """Show what B changed from A: passages shared, changed, added (in B) and removed (from A)."""
+    canonical, copy = _read_one(canonical_path), _read_one(copy_path)
+    options = ScanOptions(shingle_size=shingle_size)
+    scores, is_copy = compare(canonical.text, copy.text, options)
+    alignment = align(canonical.text, copy.text)
+    if output_format is DiffFormat.json:
+        document = diff_to_dict(canonical, copy, scores, is_copy, alignment, options)
+        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        return EXIT_OK
+    console = _stdout_console(color)
+    console.print(render_pair_header(canonical, copy, scores, is_copy, alignment))
+    console.print(render_alignment(alignment, context=diff_context))
+    return EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -151,6 +151,16 @@ def shingle_batch(
     return sets, word_counts
 
 
+def compare(left: str, right: str, options: ScanOptions | None = None) -> tuple[PairScores, bool]:
+    """Exact scores of two texts and whether the scan's decision rule calls them copies."""
+    options = options or ScanOptions()
+    (left_set, right_set), _ = shingle_batch(
+        [Document("left", left, "", ""), Document("right", right, "", "")], options.shingle_size
+    )
+    scores = PairScores.of(left_set, right_set)
+    return scores, options.rule().accepts(scores)
+
+
 def _batches(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:
     iterator = iter(documents)
     while batch := list(islice(iterator, size)):
