@@ -1,4 +1,7 @@
-"""Tests for the reading stage: walking, filtering, ids, decoding and problem reporting."""
+"""Tests for the reading stage: walking, filtering, ids, decoding and problem reporting.
+
+Formats other than text and Markdown are tested in ``test_formats.py``.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +14,12 @@ from pathlib import Path
 import pytest
 
 from dupfind.documents import Document, Problem
+from dupfind.formats import ReadContext
 from dupfind.sources import (
     DEFAULT_INCLUDE,
     READERS,
+    Format,
+    ReadOptions,
     SourceError,
     check_paths,
     iter_documents,
@@ -107,7 +113,9 @@ def test_generator_is_lazy_and_restartable(tree: Path) -> None:
 
 
 def test_default_include(tree: Path) -> None:
-    assert DEFAULT_INCLUDE == ("*.txt", "*.md")
+    assert DEFAULT_INCLUDE[:2] == ("*.txt", "*.md")
+    assert "*.txt.gz" in DEFAULT_INCLUDE
+    assert "*.csv" not in DEFAULT_INCLUDE and "*.json" not in DEFAULT_INCLUDE
     docs, _ = collect([str(tree)])
     assert "notes.csv" not in ids(docs)
     assert "README" not in ids(docs)
@@ -221,6 +229,29 @@ def test_stdin_absolute_paths(tree: Path) -> None:
     listing = f"{tree / 'b.txt'}\n{tree / 'sub'}\n"
     docs, _ = collect(["-"], stdin=io.StringIO(listing))
     assert ids(docs) == [(tree / "b.txt").as_posix(), "c.txt", "deeper/d.txt"]
+
+
+def test_stdin_is_a_document_stream_only_with_an_input_format(tree: Path) -> None:
+    listing = f"{tree / 'b.txt'}\n"
+    docs, _ = collect(["-"], stdin=io.StringIO(listing))  # default: a list of paths
+    assert ids(docs) == [(tree / "b.txt").as_posix()]
+    text = io.TextIOWrapper(io.BytesIO(b"Headline from a pipe\nbody\n"), encoding="utf-8")
+    docs, problems = collect(["-"], stdin=text, options=ReadOptions(input_format="text"))
+    assert [(d.id, d.path, d.title) for d in docs] == [
+        ("<stdin>", "<stdin>", "Headline from a pipe")
+    ]
+    assert problems == []
+    # Nothing to re-read later: asking for it is a problem, not a crash or a file named so.
+    problems = []
+    assert list(read_file("<stdin>", "<stdin>", on_problem=problems.append)) == []
+    assert [p.message for p in problems] == ["standard input cannot be read again"]
+
+
+def test_input_format_forces_the_reader_of_every_file(tree: Path) -> None:
+    docs, _ = collect([str(tree / "a.md")], options=ReadOptions(input_format="text"))
+    assert docs[0].title == "# Alpha story"  # read as text: the heading mark stays
+    with pytest.raises(ValueError, match="unknown input format 'yaml'"):
+        ReadOptions(input_format="yaml")
 
 
 # --------------------------------------------------------------------------- duplicates
@@ -533,11 +564,12 @@ def test_input_files_are_unchanged(tmp_path: Path) -> None:
 def test_read_file_dispatches_on_extension(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert set(READERS) >= {".txt", ".md"}
 
-    def read_lines(data: bytes, path: str, doc_id: str, report: object):  # one doc per line
-        for number, line in enumerate(data.decode().splitlines(), 1):
-            yield Document(id=f"{doc_id}#{number}", text=line, title=line, path=path)
+    def read_lines(stream: io.BufferedIOBase, context: ReadContext):  # one doc per line
+        for number, line in enumerate(stream, 1):
+            text = line.decode().rstrip("\n")
+            yield Document(f"{context.doc_id}#{number}", text, text, context.path)
 
-    monkeypatch.setitem(READERS, ".lines", read_lines)
+    monkeypatch.setitem(READERS, ".lines", Format("lines", read_lines, records=True))
     path = write(tmp_path / "feed.LINES", "first\nsecond\n")
     docs = list(read_file(path, "feed"))
     assert [(d.id, d.text) for d in docs] == [("feed#1", "first"), ("feed#2", "second")]

@@ -8,49 +8,86 @@ through a callback and skipped, so one unreadable file in a feed dump does not l
 Only a path that does not exist on the command line is a usage error (:class:`SourceError`),
 raised before anything is read.
 
-Formats plug in through :data:`READERS` (file extension -> reader); the walking code never
-looks at file contents.
+Formats live in :mod:`dupfind.formats` (chosen by extension or ``--input-format``); the
+walking code never looks at file contents. A file holding many documents (JSON Lines, a JSON
+array, a feed) gives each record the id ``<file id>#<key>``: the record's id field or guid,
+else its line number (JSON Lines) or index (JSON arrays). :attr:`Document.path` stays the
+file's path, so a record can be read again with ``read_file(path, record_id)``.
+
+**Which files a folder walk reads** (``--include`` replaces this): text and Markdown
+(``*.txt``, ``*.md``), saved pages (``*.html``, ``*.htm``), JSON Lines (``*.jsonl``,
+``*.ndjson``), feeds (``*.rss``, ``*.atom``, ``*.xml``) and the ``.gz`` of each. These are
+the extensions that, in a folder of articles, almost always hold articles. ``*.xml`` is in
+because feeds are usually saved as ``feed.xml``/``rss.xml``; an XML file that is not a feed
+(a sitemap, NewsML) is reported and skipped rather than silently ignored. Plain ``*.json``
+is *not* walked by default: folders of articles are full of JSON that is not articles
+(``package.json``, per-article metadata sidecars next to the ``.txt`` they describe, which
+would be read as a second copy); name JSON files or include them (``-i '*.json'``) to read
+them. Files named on the command line are always read, whatever their extension.
+
+``-`` on the command line reads newline-separated *paths* from stdin; with an input format
+(``--input-format jsonl``) it reads stdin itself as a stream of documents in that format,
+named ``<stdin>`` (ids ``<stdin>#<key>``; such documents cannot be read again for diffs).
 """
 
 from __future__ import annotations
 
-import codecs
 import errno
+import io
 import os
-import re
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import replace
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePath
-from typing import TextIO
-
-from charset_normalizer import from_bytes
+from typing import IO, TextIO
 
 from dupfind.documents import Document, Problem
-from dupfind.normalize import collapse_whitespace
+from dupfind.formats import (
+    BINARY_SNIFF,
+    DEFAULT_READ_OPTIONS,
+    FORMATS,
+    READERS,
+    TITLE_MAX,
+    Format,
+    InputFormat,
+    Reader,
+    ReadOptions,
+    decode_text,
+    make_title,
+    read_stream,
+)
 
 __all__ = [
+    "BINARY_SNIFF",
     "DEFAULT_INCLUDE",
+    "DEFAULT_READ_OPTIONS",
+    "FORMATS",
     "READERS",
+    "STDIN_NAME",
+    "TITLE_MAX",
+    "Format",
+    "InputFormat",
+    "ReadOptions",
     "Reader",
     "SourceError",
     "check_paths",
     "decode_text",
     "iter_documents",
     "make_title",
+    "read_again",
     "read_file",
 ]
 
-DEFAULT_INCLUDE: tuple[str, ...] = ("*.txt", "*.md")
+_WALKED = ("*.txt", "*.md", "*.html", "*.htm", "*.jsonl", "*.ndjson", "*.rss", "*.atom", "*.xml")
+DEFAULT_INCLUDE: tuple[str, ...] = _WALKED + tuple(glob + ".gz" for glob in _WALKED)
 STDIN_PATH = "-"
-TITLE_MAX = 200
-BINARY_SNIFF = 8192  # bytes inspected for NUL when deciding a file is binary
+#: The path and id of documents read from a stream on standard input.
+STDIN_NAME = "<stdin>"
 
 ProblemSink = Callable[[Problem], None]
-#: A format reader: (raw bytes, path, id, report) -> documents. ``path`` is the path shown in
-#: problems and stored in :attr:`Document.path`; ``id`` is the unique base id for this file.
-Reader = Callable[[bytes, str, str, ProblemSink], Iterator[Document]]
 
 
 class SourceError(Exception):
@@ -66,169 +103,7 @@ class SourceError(Exception):
 
 
 # --------------------------------------------------------------------------------------------
-# Decoding and titles
-
-
-# Legacy encodings news files actually come in. Restricting detection to these keeps rare code
-# pages (iso8859_3, mac_iceland, cp775, ...) from winning on short text, where charset_normalizer
-# otherwise turns French "« à »" into "Ğ ĥ ğ".
-_CANDIDATE_ENCODINGS = (
-    "cp1252",
-    "cp1250",
-    "cp1251",
-    "cp1253",
-    "cp1254",
-    "cp1255",
-    "cp1256",
-    "cp1257",
-    "cp1258",
-    "iso8859_2",
-    "iso8859_5",
-    "iso8859_7",
-    "iso8859_15",
-    "koi8_r",
-    "koi8_u",
-    "mac_roman",
-    "cp874",
-    "shift_jis",
-    "euc_jp",
-    "iso2022_jp",
-    "gb18030",
-    "big5",
-    "euc_kr",
-)
-# Languages written in cp1252: when cp1252 ties with the best guess and reads as one of these,
-# it wins (charset_normalizer breaks exact ties by an internal order, e.g. cp1250 first).
-_CP1252_LANGUAGES = frozenset(
-    {
-        "Unknown",
-        "English",
-        "English—",
-        "German",
-        "French",
-        "Dutch",
-        "Italian",
-        "Spanish",
-        "Portuguese",
-        "Swedish",
-        "Norwegian",
-        "Danish",
-        "Finnish",
-        "Indonesian",
-    }
-)
-
-
-def _detect_encoding(data: bytes) -> str | None:
-    """Best legacy encoding for ``data`` per charset_normalizer, or None if it finds none."""
-    results = from_bytes(data, cp_isolation=list(_CANDIDATE_ENCODINGS))
-    best = results.best()
-    if best is None:
-        return None
-    if "cp1252" in best.could_be_from_charset:
-        return "cp1252"  # same text either way; name the common code page
-    for match in results:
-        if (
-            match.encoding == "cp1252"
-            and match.chaos <= best.chaos
-            and match.coherence >= best.coherence
-            and match.language in _CP1252_LANGUAGES
-        ):
-            return "cp1252"
-    return best.encoding
-
-
-def decode_text(data: bytes, path: str, report: ProblemSink) -> tuple[str, str] | None:
-    """Decode file bytes to ``(text, encoding)``, or None (after reporting) if binary.
-
-    UTF-8 first (a BOM is stripped and recorded as ``utf-8-sig`` so the file can be re-read
-    to the same text); UTF-16 with a BOM; otherwise the detected legacy encoding, with a
-    non-fatal problem; as a last resort UTF-8 with replacement characters.
-    """
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError:
-            pass  # a BOM followed by non-UTF-8 bytes: fall through to detection
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            pass  # not really UTF-16: the NUL check below decides
-    if data.find(b"\x00", 0, BINARY_SNIFF) != -1:
-        report(Problem(path, "binary file, skipped", fatal=True))
-        return None
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    detected = _detect_encoding(data)
-    if detected is not None:
-        encoding = codecs.lookup(detected).name
-        if encoding != "utf-8":
-            text = data.decode(encoding, errors="replace")
-            report(Problem(path, f"not valid UTF-8; decoded as {encoding}", fatal=False))
-            return text, encoding
-    report(
-        Problem(
-            path, "not valid UTF-8, encoding not detected; undecodable bytes replaced", fatal=False
-        )
-    )
-    return data.decode("utf-8", errors="replace").removeprefix("\ufeff"), "utf-8"
-
-
-_MD_HEADING_OPEN = re.compile(r"^\s{0,3}#{1,6}(?=\s|$)")
-_MD_HEADING_CLOSE = re.compile(r"\s#+\s*$")
-
-
-def make_title(text: str, *, markdown: bool = False) -> str:
-    """First non-empty line, whitespace collapsed, cut to :data:`TITLE_MAX` characters.
-
-    With ``markdown``, ATX heading marks (``# Title #``) are removed first; a line that is
-    only heading marks counts as empty.
-    """
-    for line in text.splitlines():
-        if markdown and _MD_HEADING_OPEN.match(line):
-            line = _MD_HEADING_CLOSE.sub("", _MD_HEADING_OPEN.sub("", line, count=1))
-        title = collapse_whitespace(line)
-        if title:
-            if len(title) > TITLE_MAX:
-                title = title[: TITLE_MAX - 1].rstrip() + "…"
-            return title
-    return ""
-
-
-# --------------------------------------------------------------------------------------------
-# Format readers
-
-
-def read_plain_text(data: bytes, path: str, doc_id: str, report: ProblemSink) -> Iterator[Document]:
-    """One document per file; title is the first non-empty line."""
-    decoded = decode_text(data, path, report)
-    if decoded is None:
-        return
-    text, encoding = decoded
-    yield Document(id=doc_id, text=text, title=make_title(text), path=path, encoding=encoding)
-
-
-def read_markdown(data: bytes, path: str, doc_id: str, report: ProblemSink) -> Iterator[Document]:
-    """Like plain text, but the title loses its ``#`` heading marks. The body is kept as is."""
-    decoded = decode_text(data, path, report)
-    if decoded is None:
-        return
-    text, encoding = decoded
-    title = make_title(text, markdown=True)
-    yield Document(id=doc_id, text=text, title=title, path=path, encoding=encoding)
-
-
-#: Reader per lower-case file extension. Files with an unlisted extension (only reachable by
-#: naming them explicitly or through ``--include``) are read as plain text.
-READERS: dict[str, Reader] = {
-    ".txt": read_plain_text,
-    ".md": read_markdown,
-    ".markdown": read_markdown,
-}
-DEFAULT_READER: Reader = read_plain_text
+# Opening files
 
 
 def _reason(exc: OSError, path: str) -> str:
@@ -264,40 +139,199 @@ def _kind(mode: int) -> str:
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
-def _read_bytes(path: str, report: ProblemSink) -> bytes | None:
-    """All bytes of a regular file, or None after reporting why it could not be read.
+_BUFFER = 64 * 1024
+
+
+class _NotRegular(OSError):
+    """A path that opened but is a folder, FIFO, socket or device."""
+
+
+def _open_checked(path: str) -> IO[bytes]:
+    """A buffered binary stream on a regular file; OSError if it cannot be opened or is not one.
 
     Opened non-blocking and checked with fstat on the open descriptor, so a FIFO or device
     (even one swapped in after listing) is refused instead of hanging the run.
     """
+    fd = os.open(path, _OPEN_FLAGS)
     try:
-        fd = os.open(path, _OPEN_FLAGS)
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise _NotRegular(_kind(mode))
+        return open(fd, "rb", buffering=_BUFFER, closefd=True)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _open_regular(path: str, report: ProblemSink) -> IO[bytes] | None:
+    """:func:`_open_checked`, or None after reporting why the file cannot be read."""
+    try:
+        return _open_checked(path)
+    except _NotRegular as exc:
+        report(Problem(path, str(exc), fatal=True))
     except OSError as exc:
         report(Problem(path, _reason(exc, path), fatal=True))
-        return None
-    try:
-        with open(fd, "rb", closefd=True) as handle:
-            mode = os.fstat(handle.fileno()).st_mode
-            if not stat.S_ISREG(mode):
-                report(Problem(path, _kind(mode), fatal=True))
-                return None
-            return handle.read()
-    except OSError as exc:
-        report(Problem(path, _reason(exc, path), fatal=True))
-        return None
+    return None
+
+
+def _path_ids(path: str) -> set[str]:
+    """Every id a file at ``path`` can have: trailing parts of its path, its resolved path."""
+    parts = PurePath(path).as_posix().split("/")
+    found = {"/".join(parts[i:]) for i in range(len(parts))}
+    found.add(Path(os.path.realpath(path)).as_posix())
+    found.discard("")
+    return found
+
+
+def _split_record_id(path: str, doc_id: str) -> tuple[str, str | None]:
+    """``(file id, record id or None)`` for an id passed to :func:`read_file`.
+
+    ``doc_id`` is the file's own id unless it is ``<an id of this file>#<key>``: then it
+    names one record and the file id is the part before ``#``.
+    """
+    candidates = _path_ids(path)
+    if doc_id in candidates:
+        return doc_id, None
+    for candidate in sorted(candidates, key=len, reverse=True):
+        if doc_id.startswith(candidate + "#"):
+            return candidate, doc_id
+    return doc_id, None
 
 
 def read_file(
-    path: str | os.PathLike[str], doc_id: str, *, on_problem: ProblemSink | None = None
+    path: str | os.PathLike[str],
+    doc_id: str,
+    *,
+    options: ReadOptions | None = None,
+    on_problem: ProblemSink | None = None,
 ) -> Iterator[Document]:
-    """Read one file (bytes, once) and parse it with the reader for its extension."""
+    """Read one file with the reader for its format and yield its documents in file order.
+
+    ``doc_id`` is the file's id: a single document gets it, records inside the file get
+    ``doc_id#key``. Passing one record's id instead (``<file id>#<key>``, the file id being
+    the path, a trailing part of it, or the resolved path) yields only that record (nothing
+    if the file no longer has it, or holds a single document); see also :func:`read_again`.
+
+    Pass the ``options`` the scan used so a re-read reads the file as the scan did. The file
+    is read as a stream: records are parsed one at a time as the generator is consumed.
+    """
     path = os.fspath(path)
-    report = on_problem or _drop
-    data = _read_bytes(path, report)
-    if data is None:
+    base, record = _split_record_id(path, doc_id)
+    wanted = None if record is None else {record}
+    yield from _read_path(path, base, record, wanted, options, on_problem or _drop)
+
+
+def read_again(
+    path: str | os.PathLike[str],
+    ids: Iterable[str],
+    *,
+    options: ReadOptions | None = None,
+    on_problem: ProblemSink | None = None,
+) -> Iterator[Document]:
+    """The documents of one file whose ids are in ``ids``, reading the file once.
+
+    For stages that need the text of some documents again (diffs, boilerplate learning):
+    ``ids`` are ids a scan gave documents of this file (the file's own id, or ids of records
+    inside it). Reading stops once all are found; ids the file no longer has are left out.
+    """
+    path = os.fspath(path)
+    wanted = set(ids)
+    if not wanted:
         return
-    reader = READERS.get(os.path.splitext(path)[1].lower(), DEFAULT_READER)
-    yield from reader(data, path, doc_id, report)
+    splits = sorted(_split_record_id(path, doc_id) for doc_id in wanted)
+    base = splits[0][0]
+    records = [record for _, record in splits]
+    record = None if None in records else records[0]
+    yield from _read_path(path, base, record, wanted, options, on_problem or _drop)
+
+
+def _read_path(
+    path: str,
+    base: str,
+    record: str | None,
+    wanted: set[str] | None,
+    options: ReadOptions | None,
+    report: ProblemSink,
+) -> Iterator[Document]:
+    """Documents of the file at ``path`` (only those in ``wanted`` unless it is None)."""
+    if path == STDIN_NAME:
+        report(Problem(path, "standard input cannot be read again", fatal=True))
+        return
+    if options is None:
+        options = DEFAULT_READ_OPTIONS
+    handle = _open_regular(path, report)
+    if handle is None:
+        return
+
+    def reopen() -> AbstractContextManager[IO[bytes]]:
+        return _open_checked(path)
+
+    missing = set(wanted) if wanted is not None else None
+    with handle:
+        for document in read_stream(
+            handle,
+            path=path,
+            doc_id=base,
+            options=options,
+            report=report,
+            reopen=reopen,
+            record=record,
+        ):
+            if missing is None:
+                yield document
+            elif document.id in missing:
+                missing.discard(document.id)
+                yield document
+                if not missing:
+                    return
+
+
+class _EncodedText(io.RawIOBase):
+    """A text stream (``io.StringIO``, a test's stdin) seen as UTF-8 bytes, encoded lazily."""
+
+    def __init__(self, text: TextIO) -> None:
+        self._text = text
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        while not self._pending:
+            chunk = self._text.read(_BUFFER)
+            if not chunk:
+                return 0
+            self._pending = chunk.encode("utf-8")
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+def _binary_stdin(stdin: TextIO | IO[bytes] | None) -> IO[bytes]:
+    """A buffered binary stream (with ``peek``) over standard input or its stand-in."""
+    stream: object = stdin if stdin is not None else sys.stdin
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        stream = buffer
+    elif isinstance(stream, io.TextIOBase):
+        return io.BufferedReader(_EncodedText(stream), _BUFFER)  # type: ignore[arg-type]
+    if hasattr(stream, "peek"):
+        return stream  # type: ignore[return-value]
+    return io.BufferedReader(stream, _BUFFER)  # type: ignore[arg-type]
+
+
+def _read_stdin(
+    stdin: TextIO | IO[bytes] | None, options: ReadOptions, report: ProblemSink
+) -> Iterator[Document]:
+    """Documents of standard input read as one source in ``options.input_format``."""
+    yield from read_stream(
+        _binary_stdin(stdin),
+        path=STDIN_NAME,
+        doc_id=STDIN_NAME,
+        options=options,
+        report=report,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -464,10 +498,37 @@ class _Ids:
         return f"{base}~{n}"
 
 
-def _generate(args: list[str], filt: _Filter, report: ProblemSink) -> Iterator[Document]:
+def _registered(ids: _Ids, file_id: str, documents: Iterable[Document]) -> Iterator[Document]:
+    """Keep record ids unique across files (a file's own id is already taken)."""
+    for document in documents:
+        if document.id != file_id:
+            unique = ids.take(document.id)
+            if unique != document.id:
+                document = replace(document, id=unique)
+        yield document
+
+
+def _generate(
+    args: list[str],
+    filt: _Filter,
+    options: ReadOptions,
+    stdin: TextIO | IO[bytes] | None,
+    report: ProblemSink,
+) -> Iterator[Document]:
     ids = _Ids()
     seen: set[str] = set()  # resolved paths already read
+    stdin_read = False
+
+    def read(path: str, doc_id: str) -> Iterator[Document]:
+        return _registered(ids, doc_id, read_file(path, doc_id, options=options, on_problem=report))
+
     for arg in args:
+        if arg == STDIN_PATH and options.input_format is not None:
+            if not stdin_read:
+                stdin_read = True
+                doc_id = ids.take(STDIN_NAME)
+                yield from _registered(ids, doc_id, _read_stdin(stdin, options, report))
+            continue
         try:
             is_dir = stat.S_ISDIR(os.stat(arg).st_mode)
         except OSError as exc:  # vanished or became unreadable since check_paths
@@ -479,8 +540,7 @@ def _generate(args: list[str], filt: _Filter, report: ProblemSink) -> Iterator[D
                     continue
                 seen.add(real)
                 joined = (PurePath(arg) / rel).as_posix()
-                doc_id = ids.take(rel, joined, Path(real).as_posix())
-                yield from read_file(path, doc_id, on_problem=report)
+                yield from read(path, ids.take(rel, joined, Path(real).as_posix()))
         else:
             if filt.excludes_explicit_file(arg):
                 continue
@@ -488,8 +548,7 @@ def _generate(args: list[str], filt: _Filter, report: ProblemSink) -> Iterator[D
             if real in seen:
                 continue
             seen.add(real)
-            doc_id = ids.take(_posix(arg), Path(real).as_posix())
-            yield from read_file(arg, doc_id, on_problem=report)
+            yield from read(arg, ids.take(_posix(arg), Path(real).as_posix()))
 
 
 def iter_documents(
@@ -497,24 +556,32 @@ def iter_documents(
     *,
     include: Sequence[str] = DEFAULT_INCLUDE,
     exclude: Sequence[str] = (),
-    stdin: TextIO | None = None,
+    stdin: TextIO | IO[bytes] | None = None,
+    options: ReadOptions | None = None,
     on_problem: ProblemSink | None = None,
 ) -> Iterator[Document]:
     """Documents from files and folders, in a deterministic order with unique ids.
 
     Folders are walked recursively (sorted, hidden entries skipped, symlinked folders not
     followed) keeping files that match ``include`` and no ``exclude`` glob; files named
-    explicitly are always read unless excluded. ``-`` reads a list of paths from ``stdin``
-    (``sys.stdin`` if None), each treated as if given on the command line.
+    explicitly are always read unless excluded. Each file is read by the reader for its
+    extension, or by ``options.input_format`` when set (see :mod:`dupfind.formats`).
 
-    This is an ordinary function returning a generator, so that stdin is read and
-    :class:`SourceError` raised for a missing path *at call time*, before any document.
-    Unreadable or binary files become :class:`Problem` objects passed to ``on_problem``
-    (dropped if None) and are skipped.
+    ``-`` reads a list of paths from ``stdin`` (``sys.stdin`` if None), each treated as if
+    given on the command line; with ``options.input_format`` set it instead reads ``stdin``
+    itself as one source in that format (documents ``<stdin>`` or ``<stdin>#<key>``).
+
+    This is an ordinary function returning a generator, so that a list of paths is read
+    from stdin and :class:`SourceError` raised for a missing path *at call time*, before any
+    document. Unreadable or binary files, malformed records and refused feeds become
+    :class:`Problem` objects passed to ``on_problem`` (dropped if None) and are skipped.
     """
-    args = _expand_stdin(paths, stdin) if STDIN_PATH in paths else list(paths)
-    missing = check_paths(args, stdin_ok=False)
+    options = options or DEFAULT_READ_OPTIONS
+    stream_stdin = options.input_format is not None
+    expand = STDIN_PATH in paths and not stream_stdin
+    args = _expand_stdin(paths, stdin) if expand else list(paths)  # type: ignore[arg-type]
+    missing = check_paths(args, stdin_ok=stream_stdin)
     if missing:
         raise SourceError(missing[0].path, missing[0].message)
     filt = _Filter(include, exclude)
-    return _generate(args, filt, on_problem or _drop)
+    return _generate(args, filt, options, stdin, on_problem or _drop)
