@@ -1,19 +1,22 @@
-"""End-to-end tests of scan_documents on small invented articles."""
+"""End-to-end tests of the scan pipeline on small invented articles."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from dupfind import Document, ScanOptions, ScanResult, scan_documents
+from dupfind.features import extract
 from dupfind.normalize import tokenize
-from dupfind.pipeline import BATCH_SIZE
-from dupfind.shingle import shingle_hashes
-from dupfind.verify import PairScores
+from dupfind.pipeline import BATCH_SIZE, EvidenceCache, compare, decide, prepare
+from dupfind.verify import Evidence
 
-# --- Invented articles ------------------------------------------------------------------------
+K = ScanOptions().shingle_size
+
+# --- Invented articles: a wire story, two copies, a rewrite, an unrelated story ----------------
 
 WIRE_HEADLINE = "Ferry operator orders six electric vessels for island routes"
 WIRE_BODY = """\
@@ -113,6 +116,10 @@ def member_ids(result: ScanResult) -> list[list[str]]:
     return [[m.id for m in cluster.members] for cluster in result.clusters]
 
 
+def evidence(left: str, right: str) -> Evidence:
+    return Evidence.of(extract(left, K), extract(right, K))
+
+
 # --- Sanity checks of the invented fixtures ---------------------------------------------------
 
 
@@ -129,7 +136,8 @@ def test_fixture_copies_differ_from_the_wire_text() -> None:
 
 
 def test_fixture_rewrite_shares_no_phrasing_with_the_wire_text() -> None:
-    assert PairScores.of(shingle_hashes(WIRE), shingle_hashes(REWRITE)).shared == 0
+    found = evidence(WIRE, REWRITE)
+    assert (found.shared, found.shared_sentences) == (0, 0)
 
 
 # --- The scan ---------------------------------------------------------------------------------
@@ -166,10 +174,9 @@ def test_wire_story_is_the_canonical_member(result: ScanResult) -> None:
     # has extra boilerplate, the other lost its last paragraph), but the two copies differ from
     # each other in both ways. So Jaccard(copy1, copy2) is below both Jaccard(wire, copy1) and
     # Jaccard(wire, copy2), and the wire story's summed edge weight is the largest.
-    wire, padded, trimmed = (shingle_hashes(t) for t in (WIRE, PADDED_COPY, TRIMMED_COPY))
-    j_wire_padded = PairScores.of(wire, padded).jaccard
-    j_wire_trimmed = PairScores.of(wire, trimmed).jaccard
-    j_copies = PairScores.of(padded, trimmed).jaccard
+    j_wire_padded = evidence(WIRE, PADDED_COPY).jaccard
+    j_wire_trimmed = evidence(WIRE, TRIMMED_COPY).jaccard
+    j_copies = evidence(PADDED_COPY, TRIMMED_COPY).jaccard
     assert j_copies < min(j_wire_padded, j_wire_trimmed)
 
     cluster = result.clusters[0]
@@ -180,18 +187,20 @@ def test_wire_story_is_the_canonical_member(result: ScanResult) -> None:
     assert len(tokenize(PADDED_COPY)) > len(tokenize(WIRE))
 
 
-def test_member_scores_are_exact_scores_against_the_canonical(result: ScanResult) -> None:
-    wire = shingle_hashes(WIRE)
+def test_member_scores_are_exact_evidence_against_the_canonical(result: ScanResult) -> None:
+    wire = extract(WIRE, K)
     canonical, *others = result.clusters[0].members
     assert (canonical.jaccard, canonical.containment) == (1.0, 1.0)
-    assert canonical.shared_shingles == wire.size
+    assert canonical.shared_shingles == wire.shingles.size
+    assert canonical.shared_sentences == wire.sentences.size
     # Non-canonical members are listed by id.
     assert [m.id for m in others] == ["a-gazette/island-ferries.txt", "b-post/brisklane.txt"]
     for member, text in zip(others, (PADDED_COPY, TRIMMED_COPY), strict=True):
-        expected = PairScores.of(wire, shingle_hashes(text))
+        expected = evidence(WIRE, text)
         assert member.jaccard == expected.jaccard
         assert member.containment == expected.containment
         assert member.shared_shingles == expected.shared
+        assert member.shared_sentences == expected.shared_sentences
         assert member.words == len(tokenize(text))
     trimmed = others[1]
     # The trimmed copy is almost entirely inside the wire story; only its headline differs.
@@ -215,7 +224,9 @@ def test_unrelated_and_rewritten_articles_stay_alone(result: ScanResult) -> None
 def test_stats(result: ScanResult) -> None:
     stats = result.stats
     assert stats.documents == 5
-    assert stats.empty == 0
+    assert stats.short == 0
+    assert stats.skipped == 0
+    assert stats.boilerplate_units == 0  # 5 documents in 3 components: nothing recurs in 5
     assert stats.clusters == 1
     assert stats.duplicate_documents == 2
     # The three copies are three mutually accepted pairs; nothing else can be verified.
@@ -228,6 +239,7 @@ def test_results_are_identical_across_runs(result: ScanResult) -> None:
     again = scan_documents(list(CORPUS))
     assert again.clusters == result.clusters
     assert again.stats == result.stats
+    assert again.boilerplate.tolist() == result.boilerplate.tolist()
 
 
 def test_input_order_does_not_change_the_clusters(result: ScanResult) -> None:
@@ -236,32 +248,28 @@ def test_input_order_does_not_change_the_clusters(result: ScanResult) -> None:
 
 
 def test_rewrite_quoting_the_same_statement_is_proposed_but_rejected() -> None:
-    # Rewrites often repeat the spokesperson's words verbatim: a few shared shingles, far below
-    # either threshold. A very low LSH threshold makes the pair a candidate, so this checks
-    # that exact verification, not LSH, keeps it apart.
+    # Rewrites often repeat the spokesperson's words verbatim: two shared sentences, which
+    # make the pair a candidate, but at the end of the rewrite (not aligned, spread 1) and a
+    # small part of either text.
     quote = (
         '"Our crossings are short and predictable, which makes them ideal for batteries," she '
         'said. "The technology is ready, and so are our passengers."'
     )
     quoting_rewrite = REWRITE + "\n" + quote + "\n"
-    wire, rewrite = shingle_hashes(WIRE), shingle_hashes(quoting_rewrite)
-    scores = PairScores.of(wire, rewrite)
-    assert scores.shared >= 10
-    assert 0.03 < scores.jaccard < 0.1 and scores.containment < 0.2
+    found = evidence(WIRE, quoting_rewrite)
+    assert found.shared >= 10
+    assert found.shared_sentences == 2
+    assert found.jaccard < 0.1 and found.containment < 0.15
+    assert not found.aligned
+    assert found.spread == 1
 
-    # Many one-row bands: a pair is missed only if all its band minima differ, with
-    # probability (1 - J)^bands, here about 0.95^167 ~ 2e-4.
-    options = ScanOptions(num_perm=256, lsh_threshold=0.01)
-    bands, rows = options.bands_rows
-    assert rows == 1
-    assert (1 - scores.jaccard) ** bands < 1e-3
-    result = scan_documents([doc("wire", WIRE), doc("rewrite", quoting_rewrite)], options)
-    assert result.stats.candidate_pairs == 1
+    result = scan_documents([doc("wire", WIRE), doc("rewrite", quoting_rewrite)])
+    assert result.stats.candidate_pairs == 1  # shared sentences propose it, whatever LSH says
     assert result.stats.verified_pairs == 0
     assert result.clusters == []
 
 
-def test_empty_documents_do_not_cluster_and_are_counted() -> None:
+def test_empty_and_short_documents_do_not_cluster_and_are_counted() -> None:
     docs = [
         doc("empty-1", ""),
         doc("empty-2", "   \n\n  "),
@@ -269,19 +277,33 @@ def test_empty_documents_do_not_cluster_and_are_counted() -> None:
         doc("empty-3", "… — !!! ?"),
         doc("empty-4", ""),
         doc("library", UNRELATED),
+        doc("brief", "Ferry order signed. Six electric boats for the island routes."),
     ]
     result = scan_documents(docs)
-    assert result.stats.documents == 6
-    assert result.stats.empty == 4
+    assert result.stats.documents == 7
+    assert result.stats.short == 5
     assert result.clusters == []
     assert result.stats.candidate_pairs == 0
 
 
 def test_empty_documents_alongside_a_real_cluster() -> None:
+    # (Empty strings, as an empty file reads.)
     docs = [doc("e1", ""), doc("wire", WIRE), doc("e2", ""), doc("copy", TRIMMED_COPY)]
     result = scan_documents(docs)
     assert member_ids(result) == [["wire", "copy"]]
-    assert result.stats.empty == 2
+    assert result.stats.short == 2
+
+
+def test_blank_and_punctuation_documents_are_short() -> None:
+    docs = [
+        doc("blank", "  \n\n  "),
+        doc("wire", WIRE),
+        doc("dots", "... !!! ?"),
+        doc("copy", TRIMMED_COPY),
+    ]
+    result = scan_documents(docs)
+    assert member_ids(result) == [["wire", "copy"]]
+    assert result.stats.short == 2
 
 
 def test_identical_documents_cluster_with_the_smaller_id_as_canonical() -> None:
@@ -291,26 +313,37 @@ def test_identical_documents_cluster_with_the_smaller_id_as_canonical() -> None:
     assert member_ids(result) == [["first", "second"]]
     copy = result.clusters[0].members[1]
     assert (copy.jaccard, copy.containment) == (1.0, 1.0)
-    assert copy.shared_shingles == shingle_hashes(UNRELATED).size
+    assert copy.shared_shingles == extract(UNRELATED, K).shingles.size
 
 
-def test_identical_short_documents_cluster() -> None:
-    # Shorter than the shingle size: one shingle each, and they are equal.
-    result = scan_documents([doc("x", "Port closed."), doc("y", "PORT CLOSED!")])
+def test_identical_short_documents_cluster_only_without_a_length_floor() -> None:
+    # Shorter than the shingle size: one shingle each, and they are equal (Jaccard 1).
+    docs = [doc("x", "Port closed."), doc("y", "PORT CLOSED!")]
+    assert scan_documents(docs).clusters == []  # below min_words: not even candidates
+    result = scan_documents(docs, ScanOptions(min_words=0))
     assert member_ids(result) == [["x", "y"]]
 
 
 def test_containment_rule_needs_enough_shared_shingles() -> None:
     docs = [doc("wire", WIRE), doc("trimmed", TRIMMED_COPY)]
-    # With an unreachable Jaccard threshold the trimmed copy is accepted by containment only...
-    strict_jaccard = ScanOptions(jaccard_threshold=1.0)
-    assert member_ids(scan_documents(docs, strict_jaccard)) == [["wire", "trimmed"]]
-    # ...and rejected when it must also share more shingles than it has.
-    too_many = ScanOptions(jaccard_threshold=1.0, min_shared_shingles=10_000)
+    # Only the containment branch can accept: Jaccard and sentence thresholds unreachable.
+    containment_only = ScanOptions(jaccard_threshold=1.0, min_shared_sentences=1000)
+    assert member_ids(scan_documents(docs, containment_only)) == [["wire", "trimmed"]]
+    # ...rejected when it must also share more shingles than it has...
+    too_many = replace(containment_only, min_shared_shingles=10_000)
     assert scan_documents(docs, too_many).clusters == []
     # ...or when the containment threshold is above what it reaches (its headline differs).
-    full_containment = ScanOptions(jaccard_threshold=1.0, containment_threshold=1.0)
-    assert scan_documents(docs, full_containment).clusters == []
+    full = replace(containment_only, containment_threshold=1.0)
+    assert scan_documents(docs, full).clusters == []
+
+
+def test_sentence_rule_alone_accepts_the_trimmed_copy() -> None:
+    docs = [doc("wire", WIRE), doc("trimmed", TRIMMED_COPY)]
+    sentences_only = ScanOptions(
+        jaccard_threshold=1.0, containment_threshold=1.0, min_shared_sentences=7
+    )
+    assert member_ids(scan_documents(docs, sentences_only)) == [["wire", "trimmed"]]
+    assert scan_documents(docs, replace(sentences_only, min_shared_sentences=8)).clusters == []
 
 
 def test_duplicates_in_different_batches_are_found() -> None:
@@ -318,7 +351,7 @@ def test_duplicates_in_different_batches_are_found() -> None:
     vocabulary = [f"term{i}" for i in range(5000)]
 
     def filler(index: int) -> str:
-        return f"note {index} " + " ".join(rng.choice(vocabulary, size=40))
+        return f"note {index} " + " ".join(rng.choice(vocabulary, size=60))
 
     last = BATCH_SIZE + 40
 
@@ -329,6 +362,7 @@ def test_duplicates_in_different_batches_are_found() -> None:
 
     result = scan_documents(generate())
     assert result.stats.documents == last + 1
+    assert result.stats.short == 0
     assert member_ids(result) == [["doc-0003", f"doc-{last:04d}"]]
 
 
@@ -336,6 +370,262 @@ def test_no_documents() -> None:
     result = scan_documents([])
     assert result.clusters == []
     assert result.stats.documents == 0
+
+
+# --- The issue's cases --------------------------------------------------------------------------
+
+# A ~300-word wire story (invented).
+GLASS_HEADLINE = "Glassworks in Orrestad to close after 140 years"
+GLASS_LEAD = [
+    "The Orrestad glassworks, one of the oldest factories in the north, will close at the end "
+    "of the year with the loss of 312 jobs, its owner Helmfors Industries said on Thursday.",
+    "The company blamed a tripling of gas prices since 2021 and falling orders from the "
+    "construction industry.",
+    "Workers were told of the decision at a meeting in the factory canteen shortly after the "
+    "morning shift began.",
+]
+GLASS_PARAGRAPHS = [
+    " ".join(GLASS_LEAD),
+    "Helmfors said it had tried for two years to find a buyer for the site but that no "
+    "investor had been willing to take on the cost of replacing the two gas furnaces with "
+    "electric ones. Chief executive Anders Lindqvist called the closure painful but "
+    "unavoidable and said the group would offer every employee a place in its retraining "
+    "programme.",
+    "The glassworks was founded in 1884 and became famous for the blue drinking glasses that "
+    "were sold across Europe in the decades after the war. At its peak in the 1970s it "
+    "employed more than 1,500 people, and almost every family in the town had at least one "
+    "member working at the furnaces or in the packing halls.",
+    "Mayor Kristin Dahl said the closure was a heavy blow to a town of 9,000 inhabitants and "
+    "asked the government to help attract new employers to the industrial zone. The regional "
+    "council will meet next week to discuss a support package that could include cheaper land "
+    "and training grants.",
+    "The metalworkers union said it would demand severance pay above the legal minimum and "
+    "early retirement for staff over 60. A union spokesman said members were angry that they "
+    "had learned of the closure from a press release rather than from management directly.",
+]
+GLASS = "\n\n".join([GLASS_HEADLINE, *GLASS_PARAGRAPHS]) + "\n"
+NEW_HEADLINE = "Hundreds of jobs lost as Orrestad glass factory shuts"
+LOCAL_ANGLE = [
+    "Several former workers told this newspaper they had expected the news for months.",
+    "In the cafe opposite the factory gates, the talk on Thursday was of little else, and "
+    "some spoke of moving south to find work.",
+    "A local estate agent said house prices in the streets around the works had already "
+    "begun to fall, and that three families had put their homes on the market this week.",
+]
+
+# The same event written from scratch: the same names and numbers, no sentence in common.
+GLASS_REWRITE = """\
+Orrestad loses its glassworks
+
+After 140 years, the furnaces in Orrestad will go cold. Helmfors Industries announced on
+Thursday that it is shutting the glassworks when the year ends, and all 312 staff will lose
+their jobs. Energy costs that have tripled since 2021 and a slump in building orders left the
+plant without a future, according to the owner.
+
+Anders Lindqvist, who runs Helmfors, described the decision as painful. He said retraining
+would be available to everyone who works at the plant, and that no buyer had come forward in
+two years of searching because nobody wanted to pay for electric furnaces.
+
+Founded in 1884, the works once gave jobs to 1,500 people and made the blue glasses that
+turned up on kitchen tables all over Europe. Mayor Kristin Dahl fears for a community of
+9,000 and wants help from the state to bring in new industry.
+"""
+
+
+def test_glass_fixtures() -> None:
+    assert 280 <= len(tokenize(GLASS)) <= 320
+    assert all(len(tokenize(s)) >= 6 for s in GLASS_LEAD)
+    assert evidence(GLASS, GLASS_REWRITE).shared_sentences == 0
+
+
+def test_heavily_trimmed_copy_keeping_three_verbatim_sentences_is_found() -> None:
+    # A new headline, the wire story's first three sentences, and two sentences of its own.
+    copy = "\n\n".join([NEW_HEADLINE, " ".join(GLASS_LEAD), " ".join(LOCAL_ANGLE[:2])]) + "\n"
+    assert len(tokenize(copy)) < len(tokenize(GLASS)) / 2
+    found, accepted = compare(GLASS, copy)
+    assert accepted
+    assert found.shared_sentences >= 3
+    assert found.aligned and found.coherent and found.spread >= 3
+    assert found.jaccard < 0.2 < 0.35 < found.containment  # not by Jaccard: a third is kept
+    result = scan_documents([doc("wire", GLASS), doc("copy", copy), doc("other", UNRELATED)])
+    assert member_ids(result) == [["wire", "copy"]]
+
+
+def test_trimmed_copy_with_as_much_own_text_as_kept_text_is_found() -> None:
+    copy = "\n\n".join([NEW_HEADLINE, " ".join(GLASS_LEAD), " ".join(LOCAL_ANGLE)]) + "\n"
+    found, accepted = compare(GLASS, copy)
+    assert found.shared_sentences == 3 and found.aligned and found.coherent
+    assert found.containment > 0.35
+    assert accepted
+
+
+def test_rewrite_of_the_same_event_with_no_shared_sentence_is_not_merged() -> None:
+    found, accepted = compare(GLASS, GLASS_REWRITE)
+    assert not accepted
+    assert found.shared_sentences == 0
+    assert found.shared < 5  # a name or a number phrase at most, no passage
+    result = scan_documents([doc("wire", GLASS), doc("rewrite", GLASS_REWRITE)])
+    assert result.clusters == []
+
+
+# An article on the ferry order that carries the glassworks story's first three paragraphs in
+# its middle (a regional business round-up written through from two wire reports).
+WIRE_PARAGRAPHS = WIRE.split("\n\n")
+WRITE_THROUGH = (
+    "\n\n".join([*WIRE_PARAGRAPHS[:3], *GLASS_PARAGRAPHS[:3], *WIRE_PARAGRAPHS[3:]]) + "\n"
+)
+
+
+def test_write_through_is_merged_with_its_own_wire_not_with_the_story_it_carries() -> None:
+    own, own_accepted = compare(WIRE, WRITE_THROUGH)
+    assert own_accepted
+    assert own.aligned and own.containment > 0.95
+    carried, carried_accepted = compare(GLASS, WRITE_THROUGH)
+    # Much is shared, more than the copies above share, but it starts far down the article.
+    assert carried.shared > 150 and carried.shared_sentences >= 7
+    assert carried.jaccard >= 0.2 and carried.containment >= 0.35
+    assert carried.aligned is False
+    assert not carried_accepted
+
+    glass_copy = "\n\n".join([NEW_HEADLINE, *GLASS_PARAGRAPHS[:4]]) + "\n"
+    result = scan_documents(
+        [
+            doc("ferry-wire", WIRE),
+            doc("glass-wire", GLASS),
+            doc("round-up", WRITE_THROUGH),
+            doc("glass-copy", glass_copy),
+            doc("library", UNRELATED),
+        ]
+    )
+    assert sorted(sorted(ids) for ids in member_ids(result)) == [
+        ["ferry-wire", "round-up"],
+        ["glass-copy", "glass-wire"],
+    ]
+
+
+def test_write_through_is_merged_when_alignment_is_not_required() -> None:
+    # The option that waives the alignment gate (dupfind --anywhere) shows what it guards.
+    _, accepted = compare(GLASS, WRITE_THROUGH, ScanOptions(require_alignment=False))
+    assert accepted
+
+
+# Scraper junk: a cookie wall served instead of the article, under the article's headline.
+COOKIE_WALL = (
+    "We value your privacy. We and our partners store and access information on your device "
+    "such as cookies and process personal data. You may accept or manage your choices below, "
+    "including your right to object. Accept all. Manage preferences."
+)
+PARTNERS = (
+    "Our partners use this data for personalised advertising and content, advertising and "
+    "content measurement, audience research and services development."
+)
+LONGER_COOKIE_WALL = f"{COOKIE_WALL}\n\n{PARTNERS}\n"
+LONG_COOKIE_WALL = (
+    LONGER_COOKIE_WALL
+    + "\nSome partners process data on the basis of legitimate interest, which you can object "
+    "to in the settings. Your choices apply to this website only and can be changed at any "
+    "time through the privacy link at the bottom of every page. A list of all our partners and "
+    "of the purposes they pursue is available on request.\n"
+)
+JUNK_HEADLINES = ("Storm closes mountain pass overnight", "Bakery wins national bread award")
+
+
+def test_short_scraper_junk_under_two_headlines_is_not_clustered() -> None:
+    pages = [doc(f"page-{i}", f"{h}\n\n{COOKIE_WALL}\n") for i, h in enumerate(JUNK_HEADLINES)]
+    assert all(len(tokenize(p.text)) < ScanOptions().min_words for p in pages)
+    result = scan_documents(pages)
+    assert result.clusters == []
+    assert result.stats.short == 2
+    assert result.stats.candidate_pairs == 0
+    # The length floor is what keeps it out: the same junk twice is otherwise a copy.
+    twice = [doc("a", COOKIE_WALL), doc("b", COOKIE_WALL)]
+    assert scan_documents(twice).clusters == []
+    assert member_ids(scan_documents(twice, ScanOptions(min_words=0))) == [["a", "b"]]
+
+
+def test_longer_scraper_junk_under_two_headlines_is_incoherent() -> None:
+    left, right = (f"{h}\n\n{LONGER_COOKIE_WALL}" for h in JUNK_HEADLINES)
+    assert len(tokenize(left)) > ScanOptions().min_words
+    found, accepted = compare(left, right)
+    assert 0.8 < found.jaccard < 0.9  # far above the threshold, below the "identical" override
+    assert found.aligned and found.spread == 4 and found.shared_sentences == 3
+    # Neither headline's words (storm, closes, mountain, pass; bakery, wins, bread...) occur
+    # in the other page.
+    assert found.coherent is False
+    assert not accepted
+    result = scan_documents([doc("storm", left), doc("bakery", right)])
+    assert result.stats.candidate_pairs == 1
+    assert result.clusters == []
+    # Under the same headline the same page is a copy.
+    _, same = compare(left, f"{JUNK_HEADLINES[0]}\n\n{LONGER_COOKIE_WALL}")
+    assert same
+
+
+def test_long_scraper_junk_under_two_headlines_is_not_merged() -> None:
+    left, right = (f"{h}\n\n{LONG_COOKIE_WALL}" for h in JUNK_HEADLINES)
+    found, accepted = compare(left, right)
+    assert found.coherent is False
+    assert not accepted
+
+
+# --- prepare + decide over one evidence cache -------------------------------------------------
+
+LOOSE = ScanOptions()
+STRICT = ScanOptions(jaccard_threshold=0.75, containment_threshold=1.0, min_shared_sentences=8)
+
+
+def test_strict_and_loose_rules_differ_on_the_corpus() -> None:
+    assert len(scan_documents(CORPUS, LOOSE).clusters[0].members) == 3
+    # Only the padded copy is left with the wire story: one edge, equal centrality, so the
+    # longer text (the padded copy) is canonical.
+    assert member_ids(scan_documents(CORPUS, STRICT)) == [
+        ["a-gazette/island-ferries.txt", "z-wire/ferry-order.txt"]
+    ]
+
+
+def test_decide_with_two_rules_over_one_cache_matches_fresh_scans(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    prepared = prepare(CORPUS, LOOSE)
+    cache = EvidenceCache(prepared.features)
+    for options in (LOOSE, STRICT, LOOSE):
+        clusters, stats = decide(prepared, options, cache)
+        fresh = scan_documents(CORPUS, options)
+        assert clusters == fresh.clusters
+        assert stats == fresh.stats
+    # A further rule reads every pair's evidence from the cache: the only evidence computed
+    # is the members' scores against their canonical text.
+    computed: list[int] = []
+    original = Evidence.of
+
+    def counting(cls, left, right):
+        computed.append(1)
+        return original(left, right)
+
+    monkeypatch.setattr(Evidence, "of", classmethod(counting))
+    clusters, _ = decide(prepared, STRICT, cache)
+    assert len(computed) == sum(len(c.members) - 1 for c in clusters) == 1
+
+
+def test_prepare_keeps_features_and_signatures_not_texts() -> None:
+    prepared = prepare(CORPUS, LOOSE)
+    assert [info.id for info in prepared.infos] == [d.id for d in CORPUS]
+    assert prepared.signatures.shape == (len(CORPUS), LOOSE.num_perm)
+    for features, document in zip(prepared.features, CORPUS, strict=True):
+        assert np.array_equal(features.shingles, extract(document.text, K).shingles)
+    assert prepared.boilerplate.size == 0
+    assert prepared.options == LOOSE
+
+
+def test_compare_uses_the_scan_rule() -> None:
+    found, accepted = compare(WIRE, TRIMMED_COPY)
+    assert accepted
+    assert found == evidence(WIRE, TRIMMED_COPY)
+    assert compare(WIRE, REWRITE)[1] is False
+    assert compare(WIRE, TRIMMED_COPY, STRICT)[1] is False
+
+
+# --- Options ------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -349,7 +639,15 @@ def test_no_documents() -> None:
         {"jaccard_threshold": 1.01},
         {"containment_threshold": 0.0},
         {"containment_threshold": 1.5},
+        {"sentence_containment": 0.0},
         {"min_shared_shingles": 0},
+        {"min_shared_sentences": 0},
+        {"min_spread": -1},
+        {"min_spread": 5},
+        {"merge_support": -0.1},
+        {"merge_support": 1.1},
+        {"min_words": -1},
+        {"boilerplate_spread": 1},
     ],
 )
 def test_scan_options_reject_invalid_values(kwargs: dict[str, object]) -> None:
@@ -364,6 +662,25 @@ def test_scan_options_accept_boundary_values() -> None:
         jaccard_threshold=1.0,
         containment_threshold=1.0,
         min_shared_shingles=1,
+        min_spread=0,
+        merge_support=0.0,
+        min_words=0,
+        boilerplate_spread=2,
     )
     bands, rows = options.bands_rows
     assert bands * rows <= 2
+
+
+def test_scan_options_rule_carries_the_thresholds() -> None:
+    options = ScanOptions(
+        jaccard_threshold=0.3,
+        containment_threshold=0.6,
+        min_shared_shingles=40,
+        min_shared_sentences=4,
+        sentence_containment=0.25,
+        min_spread=2,
+    )
+    rule = options.rule()
+    assert (rule.jaccard_threshold, rule.containment_threshold) == (0.3, 0.6)
+    assert (rule.min_shared_shingles, rule.min_shared_sentences) == (40, 4)
+    assert (rule.sentence_containment, rule.min_spread) == (0.25, 2)

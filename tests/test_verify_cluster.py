@@ -1,99 +1,406 @@
-"""Tests for exact pair verification, union-find components and the canonical member."""
+"""Tests for the evidence of a pair, the decision rule, and the clustering of verified pairs."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from dupfind.cluster import UnionFind, choose_canonical, connected_components
-from dupfind.verify import DecisionRule, PairScores, verify_pairs
+from dupfind.cluster import UnionFind, choose_canonical, connected_components, guarded_components
+from dupfind.features import extract
+from dupfind.pipeline import EvidenceCache, verify_candidates
+from dupfind.verify import DecisionRule, Evidence
+
+K = 5
+
+# --- Invented paragraphs: two stories and some filler of a third -------------------------------
+
+STORY = [
+    "The harbour master of Keldwick said on Monday that the northern breakwater would be "
+    "rebuilt this summer after winter storms tore away a forty metre section of its wall.",
+    "Engineers will lower precast concrete blocks into place from a floating crane, a method "
+    "that avoids closing the harbour mouth to fishing boats and the island ferry.",
+    "The work is expected to cost about nine million and to take four months, paid for "
+    "mostly by the national coastal defence fund and partly by harbour dues.",
+    "Skippers welcomed the plan but asked why the repairs had taken so long to begin. The "
+    "council said it had waited for spring tides to survey the damaged foundations.",
+]
+OTHER = [
+    "A choir of retired miners from the valley has recorded its first album in a disused "
+    "chapel, after a video of one rehearsal was watched millions of times online.",
+    "The forty singers, the oldest of them ninety one, meet every Thursday evening and have "
+    "performed at weddings, funerals and rugby matches for more than half a century.",
+    "Their conductor, a former music teacher, said the proceeds would pay for a minibus so "
+    "that members who no longer drive can still travel to concerts in other towns.",
+]
+THIRD = [
+    "Volunteers counted a record number of grey seal pups on the outer skerries this winter, "
+    "more than double the figure recorded when the count began twenty years ago.",
+    "Wardens credit a ban on summer boat landings and the return of sand eels to the sound, "
+    "and will fit a dozen pups with small tags to follow them through the spring.",
+    "Visitors are asked to stay at least fifty metres from the colony and keep dogs on leads, "
+    "as mothers frightened off the beaches may abandon their young.",
+]
+
+
+def text(*paragraphs: str) -> str:
+    return "\n\n".join(paragraphs) + "\n"
+
+
+def features(*paragraphs: str):
+    return extract(text(*paragraphs), K)
 
 
 def arr(*values: int) -> np.ndarray:
     return np.array(sorted(values), dtype=np.uint64)
 
 
-class TestPairScores:
-    def test_partial_overlap_by_hand(self) -> None:
-        # {1..6} and {4..10}: shared {4, 5, 6} = 3, union {1..10} = 10, smaller set has 6.
-        scores = PairScores.of(arr(1, 2, 3, 4, 5, 6), arr(4, 5, 6, 7, 8, 9, 10))
-        assert scores.shared == 3
-        assert scores.jaccard == pytest.approx(3 / 10)
-        assert scores.containment == pytest.approx(3 / 6)
+# --- Evidence ----------------------------------------------------------------------------------
 
-    def test_subset_has_full_containment(self) -> None:
-        # {2, 4} inside {1..8}: shared 2, union 8, smaller set 2.
-        scores = PairScores.of(arr(1, 2, 3, 4, 5, 6, 7, 8), arr(2, 4))
-        assert scores == PairScores(shared=2, jaccard=0.25, containment=1.0)
 
-    def test_identical_sets(self) -> None:
-        values = arr(3, 1, 4, 15, 9, 26)
-        assert PairScores.of(values, values.copy()) == PairScores(6, 1.0, 1.0)
+class TestEvidenceOverlap:
+    def test_jaccard_and_containment_by_hand_with_one_word_shingles(self) -> None:
+        # k = 1: shingles are words. {alpha beta gamma delta} and {gamma delta epsilon}:
+        # shared {gamma, delta} = 2, union 5, smaller set 3.
+        left = extract("alpha beta gamma delta", 1)
+        right = extract("gamma delta epsilon", 1)
+        evidence = Evidence.of(left, right)
+        assert evidence.shared == 2
+        assert evidence.jaccard == pytest.approx(2 / 5)
+        assert evidence.containment == pytest.approx(2 / 3)
+        # Shared text at the top of both: aligned, and coherent (no head before it).
+        assert evidence.aligned and evidence.coherent
+        # Spread over the shorter text's 3 windows: quarters [0, .75) [.75, 1.5) [1.5, 2.25)
+        # [2.25, 3] hold windows 0, 1, 2 and none; gamma (0) and delta (1) are shared: 2.
+        assert evidence.spread == 2
 
-    def test_disjoint_sets(self) -> None:
-        assert PairScores.of(arr(1, 2), arr(3, 4)) == PairScores(0, 0.0, 0.0)
+    def test_jaccard_and_containment_by_hand_with_three_word_shingles(self) -> None:
+        # "one two three four five": {one two three, two three four, three four five};
+        # "three four five six": {three four five, four five six}. Shared 1, union 4.
+        evidence = Evidence.of(
+            extract("one two three four five", 3), extract("three four five six", 3)
+        )
+        assert (evidence.shared, evidence.jaccard, evidence.containment) == (1, 0.25, 0.5)
+
+    def test_identical_texts(self) -> None:
+        story = features(*STORY)
+        evidence = Evidence.of(story, features(*STORY))
+        assert evidence.shared == story.shingles.size
+        assert (evidence.jaccard, evidence.containment) == (1.0, 1.0)
+        assert evidence.shared_sentences == story.sentences.size == 5
+        assert (evidence.aligned, evidence.spread, evidence.coherent) == (True, 4, True)
+
+    def test_disjoint_texts(self) -> None:
+        assert Evidence.of(features(*STORY), features(*OTHER)) == Evidence(0, 0.0, 0.0)
+
+    @pytest.mark.parametrize(("left", "right"), [("", ""), ("", "x"), ("x", "")])
+    def test_empty_texts_share_nothing(self, left: str, right: str) -> None:
+        left_text = left and text(*STORY)
+        right_text = right and text(*STORY)
+        evidence = Evidence.of(extract(left_text, K), extract(right_text, K))
+        assert evidence == Evidence(shared=0, jaccard=0.0, containment=0.0)
+        assert not evidence.aligned
+
+    def test_texts_without_words_share_nothing(self) -> None:
+        story = features(*STORY)
+        for blank in ("\n\n", "... !!!"):
+            assert Evidence.of(story, extract(blank, K)) == Evidence(0, 0.0, 0.0)
+            assert Evidence.of(extract(blank, K), story) == Evidence(0, 0.0, 0.0)
+
+    def test_shared_sentences_count_verbatim_sentences_of_six_words_or_more(self) -> None:
+        left = extract(
+            "Officials closed the coastal road on Friday night. It may reopen soon. "
+            "Drivers should use the inland route through Marrow instead.",
+            K,
+        )
+        right = extract(
+            "Officials closed the coastal road on Friday night. It may reopen soon. "
+            "Police asked drivers to avoid the area until further notice.",
+            K,
+        )
+        # Two sentences in common, but "It may reopen soon." has only four words.
+        assert Evidence.of(left, right).shared_sentences == 1
 
     def test_symmetric(self) -> None:
-        left, right = arr(1, 5, 7, 9, 11), arr(5, 9, 12)
-        assert PairScores.of(left, right) == PairScores.of(right, left)
+        long, short = features(*STORY, *OTHER), features(STORY[0], STORY[1], OTHER[2])
+        assert Evidence.of(long, short) == Evidence.of(short, long)
 
-    def test_large_uint64_values(self) -> None:
-        high = np.uint64(2**64 - 1)
-        left = np.array([5, 2**63, high], dtype=np.uint64)
-        right = np.array([2**63, high], dtype=np.uint64)
-        assert PairScores.of(left, right) == PairScores(2, 2 / 3, 1.0)
 
-    @pytest.mark.parametrize(
-        ("left", "right"),
-        [((), ()), ((), (1, 2, 3)), ((1, 2, 3), ())],
-    )
-    def test_empty_sets_score_zero(self, left: tuple[int, ...], right: tuple[int, ...]) -> None:
-        assert PairScores.of(arr(*left), arr(*right)) == PairScores(0, 0.0, 0.0)
+class TestEvidencePositions:
+    def test_trimmed_copy_with_a_new_headline_is_aligned_and_spread(self) -> None:
+        wire = features(*STORY)
+        copy = features("Storm-hit Keldwick breakwater to get new wall", *STORY[:3])
+        evidence = Evidence.of(wire, copy)
+        assert evidence.aligned
+        assert evidence.spread == 4
+        assert evidence.coherent  # the copy's headline words (keldwick, breakwater) are in wire
+        assert evidence.containment > 0.9 > evidence.jaccard
+
+    def test_copy_sharing_only_its_top_paragraph_has_low_spread(self) -> None:
+        # Both open with the same paragraph, then go their own ways: a shared lead, or a
+        # block of site furniture at the top of two pages.
+        left = features(STORY[0], *OTHER)
+        right = features(STORY[0], *THIRD)
+        evidence = Evidence.of(left, right)
+        assert evidence.aligned
+        assert evidence.spread == 1
+        assert evidence.shared_sentences == 1
+        assert 0.2 < evidence.containment < 0.35
+        # Enough overlap for a lower containment threshold, but the spread gate says no.
+        lenient = DecisionRule(containment_threshold=0.2)
+        assert not lenient.accepts(evidence)
+        assert replace(lenient, min_spread=1).accepts(evidence)
+
+    def test_paragraphs_carried_in_the_middle_are_not_aligned(self) -> None:
+        story = features(*STORY)
+        # An article about the choir that carries two breakwater paragraphs after its own two.
+        carrier = features(*OTHER[:2], STORY[0], STORY[1], OTHER[2])
+        evidence = Evidence.of(story, carrier)
+        assert evidence.shared > 40
+        assert evidence.shared_sentences == 2
+        assert not evidence.aligned
+
+    def test_two_headlines_over_the_same_text_are_coherent_when_a_headline_word_recurs(
+        self,
+    ) -> None:
+        body = STORY[1:]
+        matching = features("Keldwick seawall works approved", *body)
+        other = features("Repairs planned after winter storms", *body)
+        # "repairs" (second headline) occurs in the body under the first one.
+        assert Evidence.of(matching, other).coherent
+        unrelated = features("Choir records album in disused chapel", *body)
+        evidence = Evidence.of(matching, unrelated)
+        assert evidence.aligned and evidence.spread == 4 and evidence.jaccard > 0.8
+        assert not evidence.coherent  # neither headline's words occur in the other text
+        assert not DecisionRule().accepts(evidence)
+
+
+# --- The decision rule -------------------------------------------------------------------------
+
+RULE = DecisionRule()
+# Passes every gate; overlap below every threshold: each test raises one branch's overlap.
+WEAK = Evidence(
+    shared=10,
+    jaccard=0.1,
+    containment=0.1,
+    shared_sentences=1,
+    aligned=True,
+    spread=3,
+    coherent=True,
+)
 
 
 class TestDecisionRule:
-    RULE = DecisionRule(jaccard_threshold=0.5, containment_threshold=0.8, min_shared_shingles=10)
+    def test_defaults(self) -> None:
+        expected = DecisionRule(
+            jaccard_threshold=0.2,
+            containment_threshold=0.35,
+            min_shared_shingles=20,
+            min_shared_sentences=2,
+            sentence_containment=0.15,
+            identical=0.9,
+            min_spread=3,
+        )
+        assert expected == RULE
 
-    def test_accepts_by_jaccard(self) -> None:
-        assert self.RULE.accepts(PairScores(shared=3, jaccard=0.6, containment=0.6))
+    def test_weak_overlap_is_rejected(self) -> None:
+        assert not RULE.accepts(WEAK)
 
-    def test_jaccard_threshold_is_inclusive(self) -> None:
-        assert self.RULE.accepts(PairScores(shared=1, jaccard=0.5, containment=0.5))
+    def test_jaccard_branch_is_inclusive(self) -> None:
+        assert RULE.accepts(replace(WEAK, jaccard=0.2))
+        assert not RULE.accepts(replace(WEAK, jaccard=0.199))
 
-    def test_accepts_by_containment_with_enough_shared(self) -> None:
-        assert self.RULE.accepts(PairScores(shared=10, jaccard=0.2, containment=0.8))
+    def test_containment_branch_needs_enough_shared_shingles(self) -> None:
+        assert RULE.accepts(replace(WEAK, containment=0.35, shared=20))
+        assert not RULE.accepts(replace(WEAK, containment=0.35, shared=19))
+        assert not RULE.accepts(replace(WEAK, containment=0.349, shared=500))
 
-    def test_rejects_containment_with_too_few_shared(self) -> None:
-        # A short text fully inside a long one is not a copy.
-        assert not self.RULE.accepts(PairScores(shared=9, jaccard=0.2, containment=1.0))
+    def test_sentence_branch_needs_some_containment(self) -> None:
+        assert RULE.accepts(replace(WEAK, shared_sentences=2, containment=0.15))
+        assert not RULE.accepts(replace(WEAK, shared_sentences=1, containment=0.3))
+        assert not RULE.accepts(replace(WEAK, shared_sentences=5, containment=0.149))
 
-    def test_rejects_low_containment_even_with_many_shared(self) -> None:
-        assert not self.RULE.accepts(PairScores(shared=500, jaccard=0.4, containment=0.79))
+    @pytest.mark.parametrize(
+        "gate", [{"aligned": False}, {"coherent": False}, {"spread": 1}, {"spread": 0}]
+    )
+    def test_every_branch_needs_alignment_spread_and_coherence(self, gate: dict) -> None:
+        strong = replace(WEAK, jaccard=0.8, containment=0.9, shared=500, shared_sentences=9)
+        assert RULE.accepts(strong)
+        assert not RULE.accepts(replace(strong, **gate))
 
-    def test_rejects_nothing_shared(self) -> None:
-        assert not self.RULE.accepts(PairScores(0, 0.0, 0.0))
+    def test_three_shared_sentences_make_half_the_text_enough(self) -> None:
+        # A copy trimmed to the wire's first sentences and padded with as much text of its
+        # own shares only the top half of itself: three verbatim sentences vouch for it.
+        half = replace(WEAK, jaccard=0.25, spread=2, shared_sentences=3)
+        assert RULE.accepts(half)
+        assert not RULE.accepts(replace(half, shared_sentences=2))
+        assert not RULE.accepts(replace(half, spread=1))
 
-    def test_with_real_sets(self) -> None:
-        base = np.arange(100, dtype=np.uint64)
-        padded = np.arange(400, dtype=np.uint64)  # base plus 300 of its own: J 0.25, C 1.0
-        one_line = np.arange(5, dtype=np.uint64)  # J 0.05, C 1.0, only 5 shared
-        assert self.RULE.accepts(PairScores.of(base, padded))
-        assert not self.RULE.accepts(PairScores.of(base, one_line))
+    def test_alignment_can_be_waived(self) -> None:
+        carried = replace(WEAK, jaccard=0.5, aligned=False)
+        assert not RULE.accepts(carried)
+        assert DecisionRule(require_alignment=False).accepts(carried)
+        assert not DecisionRule(require_alignment=False).accepts(replace(carried, spread=2))
 
-    def test_verify_pairs_keeps_accepted_in_order(self) -> None:
-        sets = [
-            np.arange(0, 100, dtype=np.uint64),
-            np.arange(10, 110, dtype=np.uint64),  # J with 0: 90/110
-            np.arange(500, 600, dtype=np.uint64),  # disjoint from both
-            np.arange(0, 3, dtype=np.uint64),  # contained in 0 but only 3 shared
-        ]
-        pairs = np.array([[0, 1], [0, 2], [0, 3], [1, 2]], dtype=np.int64)
-        accepted = verify_pairs(pairs, sets, self.RULE)
-        assert [(a, b) for a, b, _ in accepted] == [(0, 1)]
-        assert accepted[0][2] == PairScores(90, 90 / 110, 0.9)
+    def test_min_spread_is_configurable(self) -> None:
+        top_only = replace(WEAK, jaccard=0.5, spread=1)
+        assert not RULE.accepts(top_only)
+        assert DecisionRule(min_spread=1).accepts(top_only)
+        assert DecisionRule(min_spread=0).accepts(replace(top_only, spread=0))
 
-    def test_verify_pairs_empty(self) -> None:
-        assert verify_pairs(np.empty((0, 2), dtype=np.int64), [], self.RULE) == []
+    def test_near_identical_texts_need_no_gate_but_coherence(self) -> None:
+        # Jaccard >= 0.9 overrides alignment and spread (two copies of a short text whose
+        # quarters are too small to count), but not coherence: a long junk block under two
+        # unrelated headlines is near-identical too.
+        odd = Evidence(
+            shared=50, jaccard=0.9, containment=0.95, aligned=False, spread=0, coherent=True
+        )
+        assert RULE.accepts(odd)
+        assert not RULE.accepts(replace(odd, jaccard=0.89))
+        assert not DecisionRule(identical=0.95).accepts(odd)
+        assert not RULE.accepts(replace(odd, coherent=False))
+
+    def test_nothing_shared_is_never_a_copy(self) -> None:
+        impossible = Evidence(shared=0, jaccard=1.0, containment=1.0, aligned=True, spread=4)
+        assert not RULE.accepts(impossible)
+
+    def test_with_real_texts(self) -> None:
+        wire = features(*STORY)
+        trimmed = features("Storm-hit Keldwick breakwater to get new wall", *STORY[:3])
+        carrier = features(*OTHER[:2], STORY[0], STORY[1], OTHER[2])
+        assert RULE.accepts(Evidence.of(wire, trimmed))
+        assert not RULE.accepts(Evidence.of(wire, carrier))
+        assert not RULE.accepts(Evidence.of(wire, features(*OTHER)))
+
+
+class TestVerifyCandidates:
+    DOCS = (
+        text(*STORY),  # 0
+        text("Storm-hit Keldwick breakwater to get new wall", *STORY[:3]),  # 1: a copy of 0
+        text(*OTHER),  # 2
+        text(*OTHER[:2], STORY[0], STORY[1], OTHER[2]),  # 3: carries two paragraphs of 0
+    )
+
+    def test_accepted_pairs_in_pair_order_with_their_evidence(self) -> None:
+        cache = EvidenceCache([extract(t, K) for t in self.DOCS])
+        pairs = np.array([[0, 1], [0, 2], [0, 3], [1, 2], [2, 3]], dtype=np.int64)
+        accepted = verify_candidates(pairs, cache, RULE)
+        # 3 is the choir story (2) with two breakwater paragraphs in its middle: a copy of 2,
+        # not of 0 (the breakwater text starts far down in 3).
+        assert [(a, b) for a, b, _ in accepted] == [(0, 1), (2, 3)]
+        for a, b, evidence in accepted:
+            assert evidence == Evidence.of(cache.features[a], cache.features[b])
+
+    def test_cache_computes_each_pair_once_whatever_the_order(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        computed: list[tuple[int, int]] = []
+        original = Evidence.of
+
+        def counting(cls, left, right):
+            computed.append((left.words, right.words))
+            return original(left, right)
+
+        monkeypatch.setattr(Evidence, "of", classmethod(counting))
+        cache = EvidenceCache([extract(t, K) for t in self.DOCS])
+        first = cache(0, 1)
+        assert cache(1, 0) is first
+        assert cache(0, 1) is first
+        assert first == original(cache.features[0], cache.features[1])
+        assert len(computed) == 1
+        cache(2, 3)
+        assert len(computed) == 2
+
+    def test_no_pairs(self) -> None:
+        assert verify_candidates(np.empty((0, 2), dtype=np.int64), EvidenceCache([]), RULE) == []
+
+
+# --- Guarded components ------------------------------------------------------------------------
+
+
+def copies(*pairs: tuple[int, int]):
+    """An ``is_copy`` that accepts exactly the given unordered pairs."""
+    accepted = {frozenset(p) for p in pairs}
+    calls: list[tuple[int, int]] = []
+
+    def is_copy(a: int, b: int) -> bool:
+        calls.append((a, b))
+        return frozenset((a, b)) in accepted
+
+    is_copy.calls = calls  # type: ignore[attr-defined]
+    return is_copy
+
+
+class TestGuardedComponents:
+    # a=0, b=1, c=2, d=3: a-b and b-c (strong edges, first) and a-c are copies; the edge c-d
+    # comes last, and d agrees only with c.
+    EDGES = ((0, 1), (1, 2), (2, 3))
+
+    @staticmethod
+    def chain():
+        return copies((0, 1), (1, 2), (0, 2), (2, 3))
+
+    def test_a_member_agreeing_with_one_of_three_does_not_join(self) -> None:
+        # Merging {a, b, c} with {d}: 1 of 3 pairs agree, below half.
+        assert guarded_components(4, self.EDGES, self.chain(), support=0.5) == [[0, 1, 2]]
+
+    def test_with_no_support_required_it_is_plain_union_find(self) -> None:
+        assert guarded_components(4, self.EDGES, self.chain(), support=0.0) == [[0, 1, 2, 3]]
+        assert connected_components(4, list(self.EDGES)) == [[0, 1, 2, 3]]
+
+    def test_support_threshold_is_inclusive(self) -> None:
+        # d agrees with b and c: 2 of 3 pairs, i.e. 0.67.
+        is_copy = copies((0, 1), (1, 2), (0, 2), (2, 3), (1, 3))
+        assert guarded_components(4, self.EDGES, is_copy, support=2 / 3) == [[0, 1, 2, 3]]
+        assert guarded_components(4, self.EDGES, is_copy, support=0.7) == [[0, 1, 2]]
+
+    def test_two_stories_are_not_chained_by_one_carrier(self) -> None:
+        # Story A = {0, 1, 2}, story B = {3, 4, 5}; 2 carries B's paragraphs and verifies
+        # against 3 only. Strong edges come first, the bridging edge last.
+        edges = [(0, 1), (0, 2), (1, 2), (3, 4), (3, 5), (4, 5), (2, 3)]
+        is_copy = copies(*edges)
+        assert connected_components(6, edges) == [[0, 1, 2, 3, 4, 5]]
+        assert guarded_components(6, edges, is_copy) == [[0, 1, 2], [3, 4, 5]]
+
+    def test_singletons_merge_without_a_check(self) -> None:
+        is_copy = copies()
+        assert guarded_components(3, [(0, 2)], is_copy) == [[0, 2]]
+        assert is_copy.calls == []  # type: ignore[attr-defined]
+
+    def test_checks_are_bounded_by_the_sample(self) -> None:
+        # Two groups of 10 identical copies joined by one edge: at most sample**2 checks.
+        left, right = range(10), range(10, 20)
+        edges = [(0, i) for i in left if i] + [(10, i) for i in right if i] + [(9, 19)]
+        everything = [(a, b) for a in range(20) for b in range(a + 1, 20)]
+        is_copy = copies(*everything)
+        assert guarded_components(20, edges, is_copy, sample=3) == [list(range(20))]
+        calls = is_copy.calls  # type: ignore[attr-defined]
+        bridge_checks = [(a, b) for a, b in calls if (a < 10) != (b < 10)]
+        assert 1 <= len(bridge_checks) <= 9
+        # Only the first 3 members (sorted) of each group are sampled.
+        assert {min(a, b) for a, b in bridge_checks} <= {0, 1, 2}
+        assert {max(a, b) for a, b in bridge_checks} <= {10, 11, 12}
+        assert len(calls) <= 9 * 9  # every merge is checked on at most sample**2 pairs
+
+    def test_output_is_sorted_and_independent_of_labels_order(self) -> None:
+        edges = [(9, 7), (5, 8), (7, 3), (8, 1)]
+        is_copy = copies((9, 7), (5, 8), (7, 3), (8, 1), (9, 3), (5, 1))
+        expected = [[1, 5, 8], [3, 7, 9]]
+        assert guarded_components(10, edges, is_copy) == expected
+        assert guarded_components(10, edges, is_copy) == expected  # deterministic
+        assert guarded_components(10, [(b, a) for a, b in edges], is_copy) == expected
+
+    def test_no_edges(self) -> None:
+        assert guarded_components(5, [], copies()) == []
+
+    def test_edges_within_a_group_are_skipped(self) -> None:
+        is_copy = copies((0, 1), (1, 2), (0, 2))
+        edges = [(0, 1), (1, 2), (0, 2), (2, 0)]
+        assert guarded_components(3, edges, is_copy) == [[0, 1, 2]]
+
+
+# --- Union-find components and the canonical member (unchanged) --------------------------------
 
 
 class TestConnectedComponents:
@@ -154,7 +461,7 @@ class TestChooseCanonical:
     def test_floating_point_noise_does_not_break_a_tie(self) -> None:
         # 0.1 + 0.2 != 0.3 in floating point; centralities are compared rounded.
         edges = [(0, 1, 0.1), (0, 1, 0.2), (1, 2, 0.3)]
-        # Node 0: 0.1 + 0.2; node 2: 0.3; node 1 is the centre. Between 0 and 2, the length decides.
+        # Node 0: 0.1 + 0.2; node 2: 0.3; between 0 and 2, the length decides.
         assert choose_canonical([0, 2], edges, [10, 20, 30], ["a", "b", "c"]) == 2
 
     def test_members_outside_the_edge_list_have_zero_centrality(self) -> None:

@@ -10,6 +10,7 @@ import json
 import os
 import sys
 from enum import Enum
+from functools import partial
 from typing import Annotated
 
 import typer
@@ -17,13 +18,41 @@ from rich.console import Console
 
 from dupfind import __version__
 from dupfind.align import align
-from dupfind.diffs import align_cluster
+from dupfind.check import add_documents, check, match_aligner, params_for
+from dupfind.check import update as update_index
+from dupfind.diffs import align_cluster, reread_text
 from dupfind.diffview import render_alignment
 from dupfind.documents import Document, Problem
-from dupfind.output import diff_to_dict, to_json, to_ndjson_lines
-from dupfind.pipeline import ScanOptions, compare, scan
-from dupfind.render import render_pair_header, render_scan
-from dupfind.sources import DEFAULT_INCLUDE, SourceError, check_paths, read_file
+from dupfind.evaluation import SWEEP_GRID, LabelsError, evaluate, load_labels, run_sweep
+from dupfind.index import DEFAULT_INDEX, IndexStoreError, SQLiteIndex
+from dupfind.output import (
+    check_ndjson_lines,
+    check_to_dict,
+    diff_to_dict,
+    evaluation_to_dict,
+    github_lines,
+    index_stats_to_dict,
+    to_json,
+    to_ndjson_lines,
+)
+from dupfind.pipeline import Member, ScanOptions, compare, files_reader, prepare, scan
+from dupfind.render import (
+    render_check,
+    render_evaluation,
+    render_index_stats,
+    render_pair_header,
+    render_scan,
+    render_sweep,
+)
+from dupfind.sources import (
+    DEFAULT_INCLUDE,
+    InputFormat,
+    ReadOptions,
+    SourceError,
+    check_paths,
+    iter_documents,
+    read_file,
+)
 
 EXIT_OK = 0
 EXIT_DUPLICATES = 1
@@ -100,13 +129,173 @@ def _root(
 _INPUT, _OUTPUT, _MATCHING = "Input", "Output", "Matching"
 
 
+def _matching(*names: str, help: str, **limits: float) -> typer.models.OptionInfo:
+    return typer.Option(*names, rich_help_panel=_MATCHING, help=help, **limits)
+
+
+# The decision rule's options, shared by every command that clusters (see verify.py).
+ThresholdOption = Annotated[
+    float,
+    _matching(
+        "--threshold",
+        "-t",
+        min=0.1,
+        max=1.0,
+        help="Word-shingle Jaccard at or above which aligned texts are copies.",
+    ),
+]
+ContainmentOption = Annotated[
+    float,
+    _matching(
+        "--containment",
+        "-c",
+        min=0.1,
+        max=1.0,
+        help="Shared shingles / shingles of the shorter text at or above which a trimmed or "
+        "padded copy is a copy.",
+    ),
+]
+MinSharedOption = Annotated[
+    int,
+    _matching("--min-shared", min=1, help="Shingles two texts must share for --containment."),
+]
+MinSentencesOption = Annotated[
+    int,
+    _matching(
+        "--min-sentences",
+        min=1,
+        help="Verbatim sentences (6+ words) that make a copy with --sentence-containment.",
+    ),
+]
+SentenceContainmentOption = Annotated[
+    float,
+    _matching(
+        "--sentence-containment",
+        min=0.1,
+        max=1.0,
+        help="Containment needed together with --min-sentences shared sentences.",
+    ),
+]
+MinSpreadOption = Annotated[
+    int,
+    _matching(
+        "--min-spread",
+        min=0,
+        max=4,
+        help="Quarters of the shorter text the shared passages must reach (not only its top "
+        "or bottom furniture).",
+    ),
+]
+MergeSupportOption = Annotated[
+    float,
+    _matching(
+        "--merge-support",
+        min=0.0,
+        max=1.0,
+        help="Share of pairs between two groups that must be copies for the groups to merge "
+        "(0 = plain union-find).",
+    ),
+]
+MinWordsOption = Annotated[
+    int,
+    _matching(
+        "--min-words",
+        min=0,
+        help="Words (boilerplate left out) below which a document is too short to cluster: "
+        "captcha pages, cookie walls.",
+    ),
+]
+AnywhereOption = Annotated[
+    bool,
+    _matching(
+        "--anywhere",
+        help="Accept shared text anywhere in the texts, not only from their tops: for text "
+        "reuse such as quotations lifted from a source (syndicated copies keep the lead).",
+    ),
+]
+KeepBoilerplateOption = Annotated[
+    bool,
+    _matching(
+        "--keep-boilerplate",
+        help="Do not learn and leave out the lines that recur across unrelated documents.",
+    ),
+]
+BoilerplateSpreadOption = Annotated[
+    int,
+    _matching(
+        "--boilerplate-spread",
+        min=2,
+        help="Unrelated clusters a line must appear in to count as boilerplate.",
+    ),
+]
+ShingleSizeOption = Annotated[
+    int, _matching("--shingle-size", "-k", min=1, help="Words per shingle.")
+]
+NumPermOption = Annotated[
+    int, _matching("--num-perm", min=2, help="MinHash permutations per signature.")
+]
+LshThresholdOption = Annotated[
+    float,
+    _matching(
+        "--lsh-threshold",
+        min=0.01,
+        max=0.99,
+        help="Estimated Jaccard around which LSH proposes candidate pairs (lower finds more "
+        "and verifies more).",
+    ),
+]
+SeedOption = Annotated[int, _matching("--seed", help="MinHash permutation seed.")]
+
+
+def _scan_options(
+    *,
+    threshold: float,
+    containment: float,
+    min_shared: int,
+    min_sentences: int,
+    sentence_containment: float,
+    min_spread: int,
+    merge_support: float,
+    min_words: int,
+    anywhere: bool,
+    keep_boilerplate: bool,
+    boilerplate_spread: int,
+    shingle_size: int,
+    num_perm: int,
+    lsh_threshold: float,
+    seed: int,
+) -> ScanOptions:
+    """The options of the matching panel as :class:`ScanOptions` (errors as UserError)."""
+    try:
+        return ScanOptions(
+            shingle_size=shingle_size,
+            num_perm=num_perm,
+            lsh_threshold=lsh_threshold,
+            jaccard_threshold=threshold,
+            containment_threshold=containment,
+            min_shared_shingles=min_shared,
+            min_shared_sentences=min_sentences,
+            sentence_containment=sentence_containment,
+            min_spread=min_spread,
+            merge_support=merge_support,
+            min_words=min_words,
+            require_alignment=not anywhere,
+            learn_boilerplate=not keep_boilerplate,
+            boilerplate_spread=boilerplate_spread,
+            seed=seed,
+        )
+    except ValueError as error:
+        raise UserError(str(error)) from error
+
+
 @app.command("scan")
 def scan_command(
     paths: Annotated[
         list[str],
         typer.Argument(
             help="Files and folders to scan (folders recursively); '-' reads newline-separated "
-            "paths from stdin.",
+            "paths from stdin, or with --input-format reads stdin itself as documents in "
+            "that format.",
             show_default=False,
         ),
     ],
@@ -141,6 +330,48 @@ def scan_command(
             help="Exit 2 at an unreadable file instead of reporting and skipping it.",
         ),
     ] = False,
+    input_format: Annotated[
+        InputFormat | None,
+        typer.Option(
+            "--input-format",
+            rich_help_panel=_INPUT,
+            show_default=False,
+            case_sensitive=False,
+            help="Read every file, and stdin given as '-', in this format instead of choosing "
+            "by extension (.txt text, .md markdown, .html/.htm html, .jsonl/.ndjson jsonl, "
+            ".json json, .rss/.atom/.xml feed; .gz decompressed). 'feed' (alias rss, atom) "
+            "reads RSS, Atom or JSON Feed; jsonl and json read one record per line or array "
+            "element. Example: cat dump.jsonl | dupfind scan - --input-format jsonl",
+        ),
+    ] = None,
+    id_field: Annotated[
+        str,
+        typer.Option(
+            "--id-field",
+            metavar="FIELD",
+            rich_help_panel=_INPUT,
+            help="JSON record field holding the id (dotted path for nested fields); records "
+            "without it are numbered by line or index.",
+        ),
+    ] = "id",
+    text_field: Annotated[
+        str,
+        typer.Option(
+            "--text-field",
+            metavar="FIELD",
+            rich_help_panel=_INPUT,
+            help="JSON record field holding the article text (HTML is converted to text).",
+        ),
+    ] = "text",
+    title_field: Annotated[
+        str,
+        typer.Option(
+            "--title-field",
+            metavar="FIELD",
+            rich_help_panel=_INPUT,
+            help="JSON record field holding the title.",
+        ),
+    ] = "title",
     output_format: Annotated[
         OutputFormat,
         typer.Option("--format", "-f", rich_help_panel=_OUTPUT, help="Output format."),
@@ -190,82 +421,41 @@ def scan_command(
         ColorChoice,
         typer.Option("--color", rich_help_panel=_OUTPUT, help="When to use colour."),
     ] = ColorChoice.auto,
-    threshold: Annotated[
-        float,
-        typer.Option(
-            "--threshold",
-            "-t",
-            min=0.0,
-            max=1.0,
-            rich_help_panel=_MATCHING,
-            help="Exact word-shingle Jaccard at or above which two documents are copies.",
-        ),
-    ] = _DEFAULTS.jaccard_threshold,
-    containment: Annotated[
-        float,
-        typer.Option(
-            "--containment",
-            "-c",
-            min=0.0,
-            max=1.0,
-            rich_help_panel=_MATCHING,
-            help="Shared shingles / shingles of the shorter document at or above which a "
-            "trimmed or padded copy is a copy.",
-        ),
-    ] = _DEFAULTS.containment_threshold,
-    min_shared: Annotated[
-        int,
-        typer.Option(
-            "--min-shared",
-            min=1,
-            rich_help_panel=_MATCHING,
-            help="Shingles two documents must share before --containment applies.",
-        ),
-    ] = _DEFAULTS.min_shared_shingles,
-    shingle_size: Annotated[
-        int,
-        typer.Option(
-            "--shingle-size", "-k", min=1, rich_help_panel=_MATCHING, help="Words per shingle."
-        ),
-    ] = _DEFAULTS.shingle_size,
-    num_perm: Annotated[
-        int,
-        typer.Option(
-            "--num-perm",
-            min=2,
-            rich_help_panel=_MATCHING,
-            help="MinHash permutations per signature.",
-        ),
-    ] = _DEFAULTS.num_perm,
-    lsh_threshold: Annotated[
-        float,
-        typer.Option(
-            "--lsh-threshold",
-            min=0.01,
-            max=0.99,
-            rich_help_panel=_MATCHING,
-            help="Estimated Jaccard around which LSH proposes candidate pairs (lower finds "
-            "more and costs more verification).",
-        ),
-    ] = _DEFAULTS.lsh_threshold,
-    seed: Annotated[
-        int, typer.Option("--seed", rich_help_panel=_MATCHING, help="MinHash permutation seed.")
-    ] = _DEFAULTS.seed,
+    threshold: ThresholdOption = _DEFAULTS.jaccard_threshold,
+    containment: ContainmentOption = _DEFAULTS.containment_threshold,
+    min_shared: MinSharedOption = _DEFAULTS.min_shared_shingles,
+    min_sentences: MinSentencesOption = _DEFAULTS.min_shared_sentences,
+    sentence_containment: SentenceContainmentOption = _DEFAULTS.sentence_containment,
+    min_spread: MinSpreadOption = _DEFAULTS.min_spread,
+    merge_support: MergeSupportOption = _DEFAULTS.merge_support,
+    min_words: MinWordsOption = _DEFAULTS.min_words,
+    anywhere: AnywhereOption = False,
+    keep_boilerplate: KeepBoilerplateOption = False,
+    boilerplate_spread: BoilerplateSpreadOption = _DEFAULTS.boilerplate_spread,
+    shingle_size: ShingleSizeOption = _DEFAULTS.shingle_size,
+    num_perm: NumPermOption = _DEFAULTS.num_perm,
+    lsh_threshold: LshThresholdOption = _DEFAULTS.lsh_threshold,
+    seed: SeedOption = _DEFAULTS.seed,
 ) -> int:
     """Find and cluster near-duplicate articles in files and folders."""
     stderr = _stderr_console(color)
-    try:
-        options = ScanOptions(
-            shingle_size=shingle_size,
-            num_perm=num_perm,
-            lsh_threshold=lsh_threshold,
-            jaccard_threshold=threshold,
-            containment_threshold=containment,
-            min_shared_shingles=min_shared,
-            seed=seed,
-        )
-    except ValueError as error:
-        raise UserError(str(error)) from error
+    options = _scan_options(
+        threshold=threshold,
+        containment=containment,
+        min_shared=min_shared,
+        min_sentences=min_sentences,
+        sentence_containment=sentence_containment,
+        min_spread=min_spread,
+        merge_support=merge_support,
+        min_words=min_words,
+        anywhere=anywhere,
+        keep_boilerplate=keep_boilerplate,
+        boilerplate_spread=boilerplate_spread,
+        shingle_size=shingle_size,
+        num_perm=num_perm,
+        lsh_threshold=lsh_threshold,
+        seed=seed,
+    )
 
     def report(problem: Problem) -> None:
         if problem.fatal and strict:
@@ -275,6 +465,10 @@ def scan_command(
             stderr.print(f"dupfind: {level}: {problem}", markup=False)
 
     try:
+        read_options = ReadOptions(input_format, id_field, text_field, title_field)
+    except ValueError as error:
+        raise UserError(str(error)) from error
+    try:
         result = scan(
             paths,
             options,
@@ -282,13 +476,17 @@ def scan_command(
             exclude=tuple(exclude or ()),
             stdin=sys.stdin,
             on_problem=report,
+            read_options=read_options,
         )
     except SourceError as error:
         raise UserError(str(error)) from error
     if result.stats.documents == 0:
         raise UserError("no readable documents in " + ", ".join(paths))
 
-    aligner = None if diff is False else align_cluster
+    def load_text(member: Member) -> str:
+        return reread_text(member, read_options)
+
+    aligner = None if diff is False else partial(align_cluster, load_text=load_text)
     passages = bool(diff)
     if output_format is OutputFormat.json:
         text = to_json(result, aligner=aligner, passages=passages, timings=timings)
@@ -300,6 +498,130 @@ def scan_command(
         render_scan(result, _stdout_console(color), aligner, diff_context)
     sys.stdout.flush()
     return EXIT_DUPLICATES if fail_on_duplicates and result.clusters else EXIT_OK
+
+
+@app.command("eval")
+def eval_command(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="The labelled corpus: files and folders, as for scan.", show_default=False
+        ),
+    ],
+    labels: Annotated[
+        str,
+        typer.Option(
+            "--labels",
+            "-l",
+            metavar="FILE",
+            show_default=False,
+            help='Gold clusters: {"clusters": [[id, ...], ...]}; ids as scan makes them, with '
+            "or without the file extension.",
+        ),
+    ],
+    show_errors: Annotated[
+        bool,
+        typer.Option("--show-errors", help="List false merges and missed pairs with evidence."),
+    ] = False,
+    max_errors: Annotated[
+        int, typer.Option("--max-errors", min=1, metavar="N", help="Errors listed of each kind.")
+    ] = 20,
+    sweep: Annotated[
+        bool,
+        typer.Option(
+            "--sweep", help="Score a grid of decision-rule parameters to choose defaults."
+        ),
+    ] = False,
+    output_format: Annotated[
+        DiffFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = DiffFormat.rich,
+    include: Annotated[
+        list[str] | None,
+        typer.Option("--include", "-i", metavar="GLOB", show_default=False, help="As for scan."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no warnings.")] = False,
+    color: Annotated[ColorChoice, typer.Option("--color", help="When to use colour.")] = (
+        ColorChoice.auto
+    ),
+    threshold: ThresholdOption = _DEFAULTS.jaccard_threshold,
+    containment: ContainmentOption = _DEFAULTS.containment_threshold,
+    min_shared: MinSharedOption = _DEFAULTS.min_shared_shingles,
+    min_sentences: MinSentencesOption = _DEFAULTS.min_shared_sentences,
+    sentence_containment: SentenceContainmentOption = _DEFAULTS.sentence_containment,
+    min_spread: MinSpreadOption = _DEFAULTS.min_spread,
+    merge_support: MergeSupportOption = _DEFAULTS.merge_support,
+    min_words: MinWordsOption = _DEFAULTS.min_words,
+    anywhere: AnywhereOption = False,
+    keep_boilerplate: KeepBoilerplateOption = False,
+    boilerplate_spread: BoilerplateSpreadOption = _DEFAULTS.boilerplate_spread,
+    shingle_size: ShingleSizeOption = _DEFAULTS.shingle_size,
+    num_perm: NumPermOption = _DEFAULTS.num_perm,
+    lsh_threshold: LshThresholdOption = _DEFAULTS.lsh_threshold,
+    seed: SeedOption = _DEFAULTS.seed,
+) -> int:
+    """Score scan's clusters against gold labels: pairwise precision, recall, F1 and ARI."""
+    options = _scan_options(
+        threshold=threshold,
+        containment=containment,
+        min_shared=min_shared,
+        min_sentences=min_sentences,
+        sentence_containment=sentence_containment,
+        min_spread=min_spread,
+        merge_support=merge_support,
+        min_words=min_words,
+        anywhere=anywhere,
+        keep_boilerplate=keep_boilerplate,
+        boilerplate_spread=boilerplate_spread,
+        shingle_size=shingle_size,
+        num_perm=num_perm,
+        lsh_threshold=lsh_threshold,
+        seed=seed,
+    )
+    try:
+        gold, label_data = load_labels(labels)
+    except LabelsError as error:
+        raise UserError(str(error)) from error
+    stderr = _stderr_console(color)
+
+    def report(problem: Problem) -> None:
+        if not quiet:
+            stderr.print(
+                f"dupfind: {'error' if problem.fatal else 'warning'}: {problem}", markup=False
+            )
+
+    try:
+        documents = iter_documents(
+            paths, include=tuple(include) if include else DEFAULT_INCLUDE, on_problem=report
+        )
+        prepared = prepare(documents, options, files_reader())
+    except SourceError as error:
+        raise UserError(str(error)) from error
+    if not prepared.features:
+        raise UserError("no readable documents in " + ", ".join(paths))
+
+    def text_of(index: int) -> str:
+        return next(text for _, text in files_reader()([index], prepared.infos))
+
+    categories = label_data.get("categories") if isinstance(label_data, dict) else None
+    evaluation = evaluate(
+        prepared,
+        options,
+        gold,
+        categories=categories if isinstance(categories, dict) else None,
+        max_errors=max_errors if show_errors else 0,
+        text_of=text_of,
+    )
+    results = run_sweep(prepared, options, gold) if sweep else None
+    if output_format is DiffFormat.json:
+        document = evaluation_to_dict(evaluation, options, results)
+        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        return EXIT_OK
+    console = _stdout_console(color)
+    render_evaluation(evaluation, console)
+    if results is not None:
+        defaults = {name: getattr(options, name) for name in SWEEP_GRID}
+        render_sweep(results, defaults, console)
+    return EXIT_OK
 
 
 def _read_one(path: str) -> Document:
@@ -357,10 +679,492 @@ def diff_command(
     return EXIT_OK
 
 
+# ------------------------------------------------------------------------------ index, check
+# The persistent index (dupfind.index) and checking new documents against it (dupfind.check).
+
+
+class CheckFormat(str, Enum):
+    rich = "rich"
+    json = "json"
+    ndjson = "ndjson"
+    github = "github"
+
+
+class UpdateMode(str, Enum):
+    never = "never"
+    clean = "clean"
+    always = "always"
+
+
+index_app = typer.Typer(
+    name="index",
+    help="Build and inspect the index of published documents that 'dupfind check' uses.",
+    no_args_is_help=True,
+)
+app.add_typer(index_app, name="index")
+
+IndexPathOption = Annotated[
+    str,
+    typer.Option(
+        "--index",
+        metavar="FILE",
+        help="The index file (SQLite). Created, with its folders, by 'index add' and "
+        "'check --update'; a file that is not a dupfind index is refused, never written.",
+    ),
+]
+IncludeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--include",
+        "-i",
+        metavar="GLOB",
+        rich_help_panel=_INPUT,
+        show_default=False,
+        help="Read files in folders that match GLOB (repeatable; replaces the default).",
+    ),
+]
+ExcludeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--exclude",
+        "-e",
+        metavar="GLOB",
+        rich_help_panel=_INPUT,
+        show_default=False,
+        help="Skip files or folders that match GLOB (repeatable).",
+    ),
+]
+StrictOption = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        rich_help_panel=_INPUT,
+        help="Exit 2 at an unreadable file instead of reporting and skipping it.",
+    ),
+]
+InputFormatOption = Annotated[
+    InputFormat | None,
+    typer.Option(
+        "--input-format",
+        rich_help_panel=_INPUT,
+        show_default=False,
+        case_sensitive=False,
+        help="Read every file (and stdin given as '-') in this format; as for scan.",
+    ),
+]
+IdFieldOption = Annotated[
+    str,
+    typer.Option(
+        "--id-field", metavar="FIELD", rich_help_panel=_INPUT, help="JSON record id field."
+    ),
+]
+TextFieldOption = Annotated[
+    str,
+    typer.Option(
+        "--text-field", metavar="FIELD", rich_help_panel=_INPUT, help="JSON record text field."
+    ),
+]
+TitleFieldOption = Annotated[
+    str,
+    typer.Option(
+        "--title-field", metavar="FIELD", rich_help_panel=_INPUT, help="JSON record title field."
+    ),
+]
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", "-q", rich_help_panel=_OUTPUT, help="Print no warnings.")
+]
+ColorOption = Annotated[
+    ColorChoice, typer.Option("--color", rich_help_panel=_OUTPUT, help="When to use colour.")
+]
+
+
+def _given_params(**values: int | float | None) -> dict[str, int | float]:
+    """Index parameters given on the command line (None: not given, use the index's)."""
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _open_index(
+    path: str, *, create: ScanOptions | None, expect: dict[str, int | float]
+) -> SQLiteIndex:
+    """Open (or, given ``create``, create) an index; its errors as UserError (exit 2)."""
+    try:
+        return SQLiteIndex.open(path, create=params_for(create) if create else None, expect=expect)
+    except IndexStoreError as error:
+        raise UserError(str(error)) from error
+
+
+def _read_documents(
+    paths: list[str],
+    *,
+    include: list[str] | None,
+    exclude: list[str] | None,
+    strict: bool,
+    quiet: bool,
+    read_options: ReadOptions,
+    stderr: Console,
+    problems: list[Problem],
+) -> list[Document]:
+    """Documents of the command line's paths, problems reported as scan reports them."""
+
+    def report(problem: Problem) -> None:
+        if problem.fatal and strict:
+            raise UserError(str(problem))
+        problems.append(problem)
+        if not quiet:
+            level = "error" if problem.fatal else "warning"
+            stderr.print(f"dupfind: {level}: {problem}", markup=False)
+
+    try:
+        documents = list(
+            iter_documents(
+                paths,
+                include=tuple(include) if include else DEFAULT_INCLUDE,
+                exclude=tuple(exclude or ()),
+                stdin=sys.stdin,
+                options=read_options,
+                on_problem=report,
+            )
+        )
+    except SourceError as error:
+        raise UserError(str(error)) from error
+    if not documents:
+        raise UserError("no readable documents in " + ", ".join(paths))
+    return documents
+
+
+def _read_options(
+    input_format: InputFormat | None, id_field: str, text_field: str, title_field: str
+) -> ReadOptions:
+    try:
+        return ReadOptions(input_format, id_field, text_field, title_field)
+    except ValueError as error:
+        raise UserError(str(error)) from error
+
+
+@index_app.command("add")
+def index_add_command(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="Files and folders to add (as for scan); ids are paths relative to the folder "
+            "argument, so add and check with the same arguments.",
+            show_default=False,
+        ),
+    ],
+    index: IndexPathOption = DEFAULT_INDEX,
+    include: IncludeOption = None,
+    exclude: ExcludeOption = None,
+    strict: StrictOption = False,
+    input_format: InputFormatOption = None,
+    id_field: IdFieldOption = "id",
+    text_field: TextFieldOption = "text",
+    title_field: TitleFieldOption = "title",
+    quiet: QuietOption = False,
+    color: ColorOption = ColorChoice.auto,
+    keep_boilerplate: KeepBoilerplateOption = False,
+    boilerplate_spread: BoilerplateSpreadOption = _DEFAULTS.boilerplate_spread,
+    shingle_size: ShingleSizeOption = None,  # type: ignore[assignment]
+    num_perm: NumPermOption = None,  # type: ignore[assignment]
+    lsh_threshold: LshThresholdOption = None,  # type: ignore[assignment]
+    seed: SeedOption = None,  # type: ignore[assignment]
+) -> int:
+    """Add documents to the index (one transaction): unchanged ones are skipped, changed ones
+    replaced. --shingle-size, --num-perm, --lsh-threshold and --seed apply when the index is
+    created; later they must match it (or be left out)."""
+    stderr = _stderr_console(color)
+    given = _given_params(
+        shingle_size=shingle_size, num_perm=num_perm, lsh_threshold=lsh_threshold, seed=seed
+    )
+    options = _check_options(keep_boilerplate, boilerplate_spread, given)
+    read_options = _read_options(input_format, id_field, text_field, title_field)
+    problems: list[Problem] = []
+    documents = _read_documents(
+        paths,
+        include=include,
+        exclude=exclude,
+        strict=strict,
+        quiet=quiet,
+        read_options=read_options,
+        stderr=stderr,
+        problems=problems,
+    )
+    with _open_index(index, create=options, expect=given) as store:
+        try:
+            result = add_documents(documents, store, options)
+            total = store.count()
+        except IndexStoreError as error:
+            raise UserError(str(error)) from error
+    sys.stdout.write(
+        f"{index}: {len(result.added)} added, {len(result.replaced)} replaced, "
+        f"{result.unchanged} unchanged, {result.boilerplate_added} boilerplate units learned; "
+        f"{total} documents\n"
+    )
+    return EXIT_OK
+
+
+def _check_options(
+    keep_boilerplate: bool,
+    boilerplate_spread: int,
+    given: dict[str, int | float],
+    **rule: float | int | bool,
+) -> ScanOptions:
+    """ScanOptions for index add and check: the rule options given (defaults otherwise) and
+    the index parameters given (defaults otherwise; an existing index's replace them)."""
+    values: dict[str, float | int | bool] = {
+        "threshold": _DEFAULTS.jaccard_threshold,
+        "containment": _DEFAULTS.containment_threshold,
+        "min_shared": _DEFAULTS.min_shared_shingles,
+        "min_sentences": _DEFAULTS.min_shared_sentences,
+        "sentence_containment": _DEFAULTS.sentence_containment,
+        "min_spread": _DEFAULTS.min_spread,
+        "merge_support": _DEFAULTS.merge_support,
+        "min_words": _DEFAULTS.min_words,
+        "anywhere": False,
+        "shingle_size": _DEFAULTS.shingle_size,
+        "num_perm": _DEFAULTS.num_perm,
+        "lsh_threshold": _DEFAULTS.lsh_threshold,
+        "seed": _DEFAULTS.seed,
+        **rule,
+        **given,
+    }
+    return _scan_options(
+        keep_boilerplate=keep_boilerplate,
+        boilerplate_spread=boilerplate_spread,
+        **values,  # type: ignore[arg-type]
+    )
+
+
+@index_app.command("stats")
+def index_stats_command(
+    index: IndexPathOption = DEFAULT_INDEX,
+    output_format: Annotated[
+        DiffFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = DiffFormat.rich,
+    color: ColorOption = ColorChoice.auto,
+) -> int:
+    """Documents, size on disk and parameters of the index."""
+    with _open_index(index, create=None, expect={}) as store:
+        try:
+            stats = store.stats()
+        except IndexStoreError as error:
+            raise UserError(str(error)) from error
+    if output_format is DiffFormat.json:
+        sys.stdout.write(json.dumps(index_stats_to_dict(stats), indent=2) + "\n")
+    else:
+        render_index_stats(stats, _stdout_console(color))
+    return EXIT_OK
+
+
+@index_app.command("remove")
+def index_remove_command(
+    ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Ids of documents to remove.")],
+    index: IndexPathOption = DEFAULT_INDEX,
+    quiet: QuietOption = False,
+) -> int:
+    """Remove documents from the index by id (one transaction); ids not in it are reported."""
+    with _open_index(index, create=None, expect={}) as store:
+        try:
+            removed = store.remove(ids)
+            total = store.count()
+        except IndexStoreError as error:
+            raise UserError(str(error)) from error
+    for missing in sorted(set(ids) - set(removed)):
+        if not quiet:
+            sys.stderr.write(f"dupfind: warning: {missing}: not in the index\n")
+    sys.stdout.write(f"{index}: {len(removed)} removed; {total} documents\n")
+    return EXIT_OK
+
+
+@app.command("check")
+def check_command(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="New documents: files and folders (as for scan). Those already indexed with "
+            "the same content are skipped.",
+            show_default=False,
+        ),
+    ],
+    index: IndexPathOption = DEFAULT_INDEX,
+    output_format: Annotated[
+        CheckFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            rich_help_panel=_OUTPUT,
+            help="rich, json, ndjson, or github (workflow commands that annotate the pull "
+            "request).",
+        ),
+    ] = CheckFormat.rich,
+    max_duplicates: Annotated[
+        int,
+        typer.Option(
+            "--max-duplicates",
+            min=0,
+            metavar="N",
+            rich_help_panel=_OUTPUT,
+            help="Duplicate documents allowed before exiting with code 1.",
+        ),
+    ] = 0,
+    update: Annotated[
+        UpdateMode,
+        typer.Option(
+            "--update",
+            metavar="[=WHEN]",
+            help="Add the checked documents to the index: '--update' after a check that "
+            "passes, '--update=always' whatever the result.",
+        ),
+    ] = UpdateMode.never,
+    diff: Annotated[
+        bool | None,
+        typer.Option(
+            "--diff/--no-diff",
+            rich_help_panel=_OUTPUT,
+            show_default=False,
+            help="Divergent passages of each match (terminal: on by default; JSON: passages "
+            "with --diff, alignment summaries unless --no-diff).",
+        ),
+    ] = None,
+    diff_context: Annotated[
+        int,
+        typer.Option(
+            "--diff-context",
+            min=0,
+            metavar="N",
+            rich_help_panel=_OUTPUT,
+            help="Shared passages to show around each change.",
+        ),
+    ] = 0,
+    timings: Annotated[
+        bool,
+        typer.Option("--timings", rich_help_panel=_OUTPUT, help="Add elapsed seconds to JSON."),
+    ] = False,
+    quiet: QuietOption = False,
+    color: ColorOption = ColorChoice.auto,
+    include: IncludeOption = None,
+    exclude: ExcludeOption = None,
+    strict: StrictOption = False,
+    input_format: InputFormatOption = None,
+    id_field: IdFieldOption = "id",
+    text_field: TextFieldOption = "text",
+    title_field: TitleFieldOption = "title",
+    threshold: ThresholdOption = _DEFAULTS.jaccard_threshold,
+    containment: ContainmentOption = _DEFAULTS.containment_threshold,
+    min_shared: MinSharedOption = _DEFAULTS.min_shared_shingles,
+    min_sentences: MinSentencesOption = _DEFAULTS.min_shared_sentences,
+    sentence_containment: SentenceContainmentOption = _DEFAULTS.sentence_containment,
+    min_spread: MinSpreadOption = _DEFAULTS.min_spread,
+    merge_support: MergeSupportOption = _DEFAULTS.merge_support,
+    min_words: MinWordsOption = _DEFAULTS.min_words,
+    anywhere: AnywhereOption = False,
+    keep_boilerplate: KeepBoilerplateOption = False,
+    boilerplate_spread: BoilerplateSpreadOption = _DEFAULTS.boilerplate_spread,
+    shingle_size: ShingleSizeOption = None,  # type: ignore[assignment]
+    num_perm: NumPermOption = None,  # type: ignore[assignment]
+    lsh_threshold: LshThresholdOption = None,  # type: ignore[assignment]
+    seed: SeedOption = None,  # type: ignore[assignment]
+) -> int:
+    """Check new documents against the index and against each other; exit 1 when more than
+    --max-duplicates of them repeat something."""
+    stderr = _stderr_console(color)
+    given = _given_params(
+        shingle_size=shingle_size, num_perm=num_perm, lsh_threshold=lsh_threshold, seed=seed
+    )
+    options = _check_options(
+        keep_boilerplate,
+        boilerplate_spread,
+        given,
+        threshold=threshold,
+        containment=containment,
+        min_shared=min_shared,
+        min_sentences=min_sentences,
+        sentence_containment=sentence_containment,
+        min_spread=min_spread,
+        merge_support=merge_support,
+        min_words=min_words,
+        anywhere=anywhere,
+    )
+    read_options = _read_options(input_format, id_field, text_field, title_field)
+    store: SQLiteIndex | None = None
+    if os.path.exists(index):
+        store = _open_index(index, create=None, expect=given)
+    elif not quiet:
+        stderr.print(
+            f"dupfind: warning: {index}: no index yet; checking the documents against each "
+            "other only",
+            markup=False,
+        )
+    updated = None
+    try:
+        problems: list[Problem] = []
+        documents = _read_documents(
+            paths,
+            include=include,
+            exclude=exclude,
+            strict=strict,
+            quiet=quiet,
+            read_options=read_options,
+            stderr=stderr,
+            problems=problems,
+        )
+        result = check(documents, store, options, problems)
+        del documents
+        passed = result.stats.duplicate_documents <= max_duplicates
+        if update is UpdateMode.always or (update is UpdateMode.clean and passed):
+            if store is None:
+                store = _open_index(index, create=options, expect=given)
+            updated = update_index(result, store)
+    except IndexStoreError as error:
+        raise UserError(str(error)) from error
+    finally:
+        if store is not None:
+            store.close()
+    aligner = None if diff is False else match_aligner(result, read_options)
+    if output_format is CheckFormat.github:
+        for line in github_lines(result, max_duplicates):
+            sys.stdout.write(line + "\n")
+    elif output_format is CheckFormat.json:
+        document = check_to_dict(
+            result,
+            index_path=index,
+            max_duplicates=max_duplicates,
+            updated=updated,
+            aligner=aligner,
+            passages=bool(diff),
+            timings=timings,
+        )
+        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    elif output_format is CheckFormat.ndjson:
+        for line in check_ndjson_lines(
+            result,
+            index_path=index,
+            max_duplicates=max_duplicates,
+            updated=updated,
+            aligner=aligner,
+            passages=bool(diff),
+            timings=timings,
+        ):
+            sys.stdout.write(line + "\n")
+    else:
+        render_check(result, _stdout_console(color), aligner, diff_context, max_duplicates, updated)
+    sys.stdout.flush()
+    return EXIT_OK if passed else EXIT_DUPLICATES
+
+
+def _optional_values(argv: list[str] | None) -> list[str]:
+    """Typer has no options with an optional value: a bare ``--update`` (before ``--``)
+    becomes ``--update=clean``, so ``--update`` and ``--update=always`` both parse."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    end = args.index("--") if "--" in args else len(args)
+    return [
+        "--update=clean" if arg == "--update" and n < end else arg for n, arg in enumerate(args)
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app and turn every failure into one line and an exit code."""
     try:
-        code = app(args=argv, prog_name="dupfind", standalone_mode=False)
+        code = app(args=_optional_values(argv), prog_name="dupfind", standalone_mode=False)
     except UserError as error:
         _fail(str(error))
         return EXIT_ERROR

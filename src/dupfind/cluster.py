@@ -13,7 +13,7 @@ stand-in for the wire original. Ties go to the longer text, then the smaller id.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 
 class UnionFind:
@@ -66,3 +66,37 @@ def choose_canonical(
         centrality[left] += weight
         centrality[right] += weight
     return min(members, key=lambda node: (-round(centrality[node], 9), -lengths[node], ids[node]))
+
+
+def guarded_components(
+    size: int,
+    edges: Sequence[tuple[int, int]],
+    is_copy: Callable[[int, int], bool],
+    support: float = 0.5,
+    sample: int = 8,
+) -> list[list[int]]:
+    """Components grown edge by edge, merging two groups only when they agree as wholes.
+
+    Plain union-find chains: an article that carries paragraphs of a second report verifies
+    against that report, and one such edge would join two stories' clusters. Here, edges are
+    taken in the given order (strongest first) and two groups merge only when at least
+    ``support`` of the pairs between their first ``sample`` members are copies by
+    ``is_copy``. Cost per merge is at most ``sample**2`` checks, so it stays linear.
+    """
+    forest = UnionFind(size)
+    members: dict[int, list[int]] = {}
+    for left, right in edges:
+        root_left, root_right = forest.find(left), forest.find(right)
+        if root_left == root_right:
+            continue
+        group_left = members.get(root_left, [root_left])[:sample]
+        group_right = members.get(root_right, [root_right])[:sample]
+        if len(group_left) * len(group_right) > 1:
+            agreeing = sum(is_copy(a, b) for a in group_left for b in group_right)
+            if agreeing < support * len(group_left) * len(group_right):
+                continue
+        merged = members.pop(root_left, [root_left]) + members.pop(root_right, [root_right])
+        forest.union(left, right)
+        members[forest.find(left)] = sorted(merged)
+    groups = [sorted(m) for m in members.values() if len(m) > 1]
+    return sorted(groups, key=min)

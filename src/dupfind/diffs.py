@@ -7,12 +7,14 @@ against it (:mod:`dupfind.align`). Its cost is linear in the number of clustered
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
-from dupfind.align import Alignment, align, segment
+from dupfind.align import Alignment, Passage, align, segment
 from dupfind.documents import Problem
+from dupfind.features import unit_hash
+from dupfind.normalize import tokenize
 from dupfind.pipeline import Cluster, Member
-from dupfind.sources import read_file
+from dupfind.sources import ReadOptions, read_again
 
 TextLoader = Callable[[Member], str]
 
@@ -21,15 +23,16 @@ class TextUnavailable(Exception):
     """A clustered document could not be read again (moved or changed since the scan)."""
 
 
-def reread_text(member: Member) -> str:
-    """Read a member's text again from its source file, by its id."""
+def reread_text(member: Member, options: ReadOptions | None = None) -> str:
+    """Read a member's text again from its source file, by its id, the way the scan read it
+    (``options``: forced format and record fields)."""
     problems: list[Problem] = []
-    documents = list(read_file(member.path, member.id, on_problem=problems.append))
+    documents = list(
+        read_again(member.path, [member.id], options=options, on_problem=problems.append)
+    )
     for document in documents:
         if document.id == member.id:
             return document.text
-    if len(documents) == 1:
-        return documents[0].text
     reason = problems[0].message if problems else "document not found on re-reading"
     raise TextUnavailable(f"{member.path}: {reason}")
 
@@ -51,3 +54,18 @@ def align_cluster(cluster: Cluster, load_text: TextLoader = reread_text) -> dict
         except (TextUnavailable, OSError):
             continue
     return alignments
+
+
+def boilerplate_marker(boilerplate: Collection[int]) -> Callable[[Passage], bool]:
+    """A predicate telling which passages are learned boilerplate (lines or sentences whose
+    normalized words hash into ``boilerplate``), for the diff view and JSON to mark them."""
+    known = frozenset(int(h) for h in boilerplate)
+
+    def is_boilerplate(passage: Passage) -> bool:
+        if not known:
+            return False
+        text = passage.copy_text if passage.copy_text is not None else passage.canonical_text
+        words = tokenize(text or "")
+        return bool(words) and unit_hash(words) in known
+
+    return is_boilerplate

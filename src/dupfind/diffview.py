@@ -13,6 +13,7 @@ Everything is built from :class:`rich.text.Text`, which wraps to the terminal wi
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 from rich.console import Group
 from rich.text import Text
@@ -30,6 +31,8 @@ STYLE_COLLAPSED = "dim"
 _PREFIX = {REMOVED: "- ", ADDED: "+ ", CHANGED: "~ ", SHARED: "  "}
 _MOVED_PREFIX = "↕ "
 _MOVED_TAG = "  (moved)"
+_BOILERPLATE_TAG = "  (boilerplate)"
+STYLE_BOILERPLATE = "dim"
 
 
 def _plural(n: int, word: str) -> str:
@@ -76,8 +79,12 @@ def _changed_line(passage: Passage, markers: bool) -> Text:
     return line
 
 
-def _group_line(group: list[Passage]) -> Text:
-    """A line for consecutive removed, added, moved or context passages of one paragraph."""
+def _group_line(group: list[Passage], boilerplate: bool = False) -> Text:
+    """A line for consecutive removed, added, moved or context passages of one paragraph.
+
+    Boilerplate (outlet furniture the scan learned and left out of matching) is dimmed and
+    tagged, so the reader sees it was set aside rather than compared.
+    """
     first = group[0]
     if first.kind == REMOVED:
         text = " ".join(p.canonical_text or "" for p in group)
@@ -90,19 +97,30 @@ def _group_line(group: list[Passage]) -> Text:
         line.append(_MOVED_TAG, style=STYLE_MOVED)
         return line
     style = {REMOVED: STYLE_REMOVED, ADDED: STYLE_ADDED}.get(first.kind, "")
+    if boilerplate:
+        style = f"{style} {STYLE_BOILERPLATE}".strip()
     line = Text()
     line.append(_PREFIX[first.kind], style=style)
     line.append(text, style=style)
+    if boilerplate:
+        line.append(_BOILERPLATE_TAG, style=STYLE_BOILERPLATE)
     return line
 
 
-def render_alignment(alignment: Alignment, *, context: int = 0, markers: bool = True) -> Group:
+def render_alignment(
+    alignment: Alignment,
+    *,
+    context: int = 0,
+    markers: bool = True,
+    is_boilerplate: Callable[[Passage], bool] | None = None,
+) -> Group:
     """Render the divergent passages of ``alignment``, collapsing runs of shared ones.
 
     ``context`` keeps that many shared passages visible on each side of every divergent one
     (removed, added, changed or moved). ``markers`` adds ``[-deleted-]{+inserted+}`` around
-    word changes so they show without colour.
+    word changes so they show without colour. ``is_boilerplate`` marks learned furniture.
     """
+    flag = is_boilerplate or (lambda passage: False)
     passages = alignment.passages
     if not passages:
         return Group(Text("(both texts are empty)", style=STYLE_COLLAPSED))
@@ -121,7 +139,7 @@ def render_alignment(alignment: Alignment, *, context: int = 0, markers: bool = 
 
     def close_group() -> None:
         if group:
-            lines.append(_group_line(group))
+            lines.append(_group_line(group, flag(group[0])))
             group.clear()
 
     for passage, shown in zip(passages, visible, strict=True):
@@ -137,8 +155,8 @@ def render_alignment(alignment: Alignment, *, context: int = 0, markers: bool = 
             lines.append(_changed_line(passage, markers))
             continue
         if group and (
-            (group[0].kind, group[0].moved, group[0].paragraph)
-            != (passage.kind, passage.moved, passage.paragraph)
+            (group[0].kind, group[0].moved, group[0].paragraph, flag(group[0]))
+            != (passage.kind, passage.moved, passage.paragraph, flag(passage))
         ):
             close_group()
         group.append(passage)

@@ -82,18 +82,40 @@ def candidate_pairs(keys: np.ndarray, window: int = DEFAULT_WINDOW) -> np.ndarra
     deterministic and linear in the number of documents.
     """
     count, bands = keys.shape
-    found: list[np.ndarray] = []
-    for band in range(bands):
-        order = np.argsort(keys[:, band], kind="stable")
-        sorted_keys = keys[order, band]
-        for distance in range(1, min(window, count - 1) + 1):
-            same = sorted_keys[:-distance] == sorted_keys[distance:]
-            if not same.any():
-                break
-            left = order[:-distance][same]
-            right = order[distance:][same]
-            found.append(np.minimum(left, right).astype(np.int64) * count + np.maximum(left, right))
-    if not found:
-        return np.empty((0, 2), dtype=np.int64)
-    codes = np.unique(np.concatenate(found))
-    return np.stack((codes // count, codes % count), axis=1)
+    owners = np.arange(count, dtype=np.int64)
+    found = [_pair_codes(keys[:, band], owners, count, window) for band in range(bands)]
+    return _decode(found, count)
+
+
+def pairs_sharing(
+    keys: np.ndarray, owners: np.ndarray, count: int, window: int = DEFAULT_WINDOW
+) -> np.ndarray:
+    """Pairs of owners (``0..count-1``) that share a key, e.g. a verbatim sentence's hash.
+
+    ``keys[i]`` belongs to ``owners[i]``; an owner lists each key once. Same windowing as
+    :func:`candidate_pairs`.
+    """
+    return _decode([_pair_codes(keys, owners.astype(np.int64), count, window)], count)
+
+
+def _pair_codes(keys: np.ndarray, owners: np.ndarray, count: int, window: int) -> np.ndarray:
+    """``i * count + j`` codes of the pairs within ``window`` of each other in runs of a key."""
+    order = np.lexsort((owners, keys))
+    sorted_keys, sorted_owners = keys[order], owners[order]
+    codes = []
+    for distance in range(1, min(window, keys.size - 1) + 1):
+        same = sorted_keys[:-distance] == sorted_keys[distance:]
+        if not same.any():
+            break
+        left, right = sorted_owners[:-distance][same], sorted_owners[distance:][same]
+        codes.append(np.minimum(left, right) * count + np.maximum(left, right))
+    return np.concatenate(codes) if codes else np.empty(0, dtype=np.int64)
+
+
+def _decode(found: list[np.ndarray], count: int) -> np.ndarray:
+    codes = np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
+    return (
+        np.stack((codes // count, codes % count), axis=1)
+        if codes.size
+        else np.empty((0, 2), dtype=np.int64)
+    )

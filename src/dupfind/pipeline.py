@@ -1,8 +1,20 @@
-"""The scan pipeline: read -> normalize -> shingle and sign -> LSH -> verify -> cluster.
+"""The scan pipeline: read -> normalize -> features -> sign -> candidates -> verify -> cluster.
 
 Each stage is a function over a batch of documents with no hidden state, so a later executor
-(processes, a cluster engine) can run the same stages elsewhere. :func:`scan` chains them for
-files and folders; :func:`scan_documents` does the same for documents already in memory.
+(processes, a cluster engine) can run the same stages elsewhere:
+
+1. :func:`extract_batch`: normalize each document and compute its :class:`Features`;
+2. :func:`sign_batch`: MinHash signatures (datasketch-compatible) and LSH band keys;
+3. boilerplate (:mod:`dupfind.boilerplate`): a first clustering of the full texts shows which
+   lines recur across unrelated documents; documents carrying them are featurized again
+   without them;
+4. :func:`find_candidates`: pairs that collide in an LSH band or share a verbatim sentence;
+5. :func:`verify_candidates`: exact evidence for each pair (:mod:`dupfind.verify`);
+6. :func:`form_clusters`: guarded agglomeration and a canonical member per cluster.
+
+:func:`prepare` runs steps 1-3 once; :func:`decide` runs 4-6 and can be repeated with other
+rules (``dupfind eval --sweep``). :func:`scan` does it all for files and folders,
+:func:`scan_documents` for documents already in memory.
 
 Example::
 
@@ -15,21 +27,23 @@ Example::
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from itertools import islice
 from typing import TextIO
 
 import numpy as np
 
-from dupfind.cluster import choose_canonical, connected_components
+from dupfind import boilerplate as boilerplate_learning
+from dupfind.cluster import choose_canonical, connected_components, guarded_components
 from dupfind.documents import Document, Problem
-from dupfind.lsh import band_keys, candidate_pairs, optimal_bands
+from dupfind.features import Features, extract
+from dupfind.lsh import band_keys, candidate_pairs, optimal_bands, pairs_sharing
 from dupfind.minhash import Signer
-from dupfind.normalize import NORMALIZATION_VERSION, tokenize
-from dupfind.shingle import shingles_from_token_hashes, token_hashes
-from dupfind.sources import DEFAULT_INCLUDE, iter_documents
-from dupfind.verify import DecisionRule, PairScores, verify_pairs
+from dupfind.normalize import NORMALIZATION_VERSION
+from dupfind.sources import DEFAULT_INCLUDE, ReadOptions, iter_documents, read_again
+from dupfind.verify import MIN_EXAMINED_CONTAINMENT, DecisionRule, Evidence
 
 BATCH_SIZE = 512
 
@@ -41,9 +55,17 @@ class ScanOptions:
     shingle_size: int = 5
     num_perm: int = 128
     lsh_threshold: float = 0.2
-    jaccard_threshold: float = 0.3
-    containment_threshold: float = 0.7
+    jaccard_threshold: float = 0.2
+    containment_threshold: float = 0.35
     min_shared_shingles: int = 20
+    min_shared_sentences: int = 2
+    sentence_containment: float = 0.15
+    min_spread: int = 3
+    merge_support: float = 0.5
+    min_words: int = 50
+    require_alignment: bool = True
+    learn_boilerplate: bool = True
+    boilerplate_spread: int = boilerplate_learning.DEFAULT_MIN_SPREAD
     seed: int = 1
 
     def __post_init__(self) -> None:
@@ -51,9 +73,24 @@ class ScanOptions:
             (self.shingle_size >= 1, "shingle size must be at least 1"),
             (self.num_perm >= 2, "num-perm must be at least 2"),
             (0.0 < self.lsh_threshold < 1.0, "lsh-threshold must be between 0 and 1"),
-            (0.0 < self.jaccard_threshold <= 1.0, "threshold must be in (0, 1]"),
-            (0.0 < self.containment_threshold <= 1.0, "containment must be in (0, 1]"),
+            (
+                MIN_EXAMINED_CONTAINMENT <= self.jaccard_threshold <= 1.0,
+                "threshold must be in [0.1, 1]",
+            ),
+            (
+                MIN_EXAMINED_CONTAINMENT <= self.containment_threshold <= 1.0,
+                "containment must be in [0.1, 1]",
+            ),
+            (
+                MIN_EXAMINED_CONTAINMENT <= self.sentence_containment <= 1.0,
+                "sentence containment must be in [0.1, 1]",
+            ),
             (self.min_shared_shingles >= 1, "min-shared must be at least 1"),
+            (self.min_shared_sentences >= 1, "min-sentences must be at least 1"),
+            (0 <= self.min_spread <= 4, "min-spread must be between 0 and 4"),
+            (0.0 <= self.merge_support <= 1.0, "merge-support must be between 0 and 1"),
+            (self.min_words >= 0, "min-words must not be negative"),
+            (self.boilerplate_spread >= 2, "boilerplate-spread must be at least 2"),
         ]
         for ok, message in checks:
             if not ok:
@@ -69,6 +106,10 @@ class ScanOptions:
             jaccard_threshold=self.jaccard_threshold,
             containment_threshold=self.containment_threshold,
             min_shared_shingles=self.min_shared_shingles,
+            min_shared_sentences=self.min_shared_sentences,
+            sentence_containment=self.sentence_containment,
+            min_spread=self.min_spread,
+            require_alignment=self.require_alignment,
         )
 
     def as_dict(self) -> dict[str, object]:
@@ -83,12 +124,11 @@ class ScanOptions:
 
 @dataclass(frozen=True)
 class DocumentInfo:
-    """What a scan keeps of a document once it is shingled: no text, only what reports need."""
+    """What a scan keeps of a document besides its features: what reports need."""
 
     id: str
     title: str
     path: str
-    words: int
 
 
 @dataclass(frozen=True)
@@ -103,6 +143,7 @@ class Member:
     jaccard: float
     containment: float
     shared_shingles: int
+    shared_sentences: int
 
 
 @dataclass(frozen=True)
@@ -121,7 +162,8 @@ class Cluster:
 class ScanStats:
     documents: int = 0
     skipped: int = 0
-    empty: int = 0
+    short: int = 0
+    boilerplate_units: int = 0
     candidate_pairs: int = 0
     verified_pairs: int = 0
     clusters: int = 0
@@ -137,28 +179,154 @@ class ScanResult:
     clusters: list[Cluster]
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
+    boilerplate: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
 
 
-def shingle_batch(
-    documents: Sequence[Document], shingle_size: int
-) -> tuple[list[np.ndarray], list[int]]:
-    """Normalize and shingle a batch: sorted uint64 shingle hashes and a word count per document."""
-    sets, word_counts = [], []
-    for document in documents:
-        tokens = tokenize(document.text)
-        sets.append(shingles_from_token_hashes(token_hashes(tokens), shingle_size))
-        word_counts.append(len(tokens))
-    return sets, word_counts
+@dataclass
+class Prepared:
+    """A corpus after steps 1-3: features and signatures of every document, no text."""
+
+    infos: list[DocumentInfo]
+    features: list[Features]
+    signatures: np.ndarray
+    boilerplate: np.ndarray
+    options: ScanOptions
 
 
-def compare(left: str, right: str, options: ScanOptions | None = None) -> tuple[PairScores, bool]:
-    """Exact scores of two texts and whether the scan's decision rule calls them copies."""
-    options = options or ScanOptions()
-    (left_set, right_set), _ = shingle_batch(
-        [Document("left", left, "", ""), Document("right", right, "", "")], options.shingle_size
+# ------------------------------------------------------------------------------ stages
+
+
+def extract_batch(
+    documents: Sequence[Document], shingle_size: int, boilerplate: frozenset[int] = frozenset()
+) -> list[Features]:
+    """Step 1: normalize each document and compute its features."""
+    return [extract(d.text, shingle_size, boilerplate) for d in documents]
+
+
+def sign_batch(features: Sequence[Features], signer: Signer) -> np.ndarray:
+    """Step 2: MinHash signatures of a batch (one row per document)."""
+    return signer.sign([f.shingles for f in features])
+
+
+def find_candidates(prepared: Prepared, options: ScanOptions) -> np.ndarray:
+    """Step 4: pairs colliding in an LSH band or sharing a verbatim sentence.
+
+    Documents shorter than ``min_words`` (after boilerplate removal) are left out: scraper
+    junk (a captcha page, a cookie wall) must not cluster as copies of articles.
+    """
+    count = len(prepared.features)
+    eligible = np.flatnonzero([f.words >= max(options.min_words, 1) for f in prepared.features])
+    if eligible.size < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    bands, rows = options.bands_rows
+    lsh = eligible[candidate_pairs(band_keys(prepared.signatures[eligible], bands, rows))]
+    sentence_sets = [prepared.features[i].sentences for i in eligible]
+    owners = np.repeat(eligible, [s.size for s in sentence_sets])
+    keys = np.concatenate(sentence_sets) if sentence_sets else np.empty(0, dtype=np.uint64)
+    by_sentence = pairs_sharing(keys, owners, count)
+    pairs = np.concatenate([lsh.reshape(-1, 2), by_sentence]).astype(np.int64)
+    if pairs.size == 0:
+        return pairs.reshape(0, 2)
+    return np.unique(pairs, axis=0)
+
+
+class EvidenceCache:
+    """Evidence per document pair, computed once: it depends on features, not on the rule,
+    so rules can be swept over one cache (``dupfind eval --sweep``)."""
+
+    def __init__(self, features: Sequence[Features]) -> None:
+        self.features = features
+        self._memo: dict[tuple[int, int], Evidence] = {}
+
+    def __call__(self, left: int, right: int) -> Evidence:
+        key = (left, right) if left < right else (right, left)
+        evidence = self._memo.get(key)
+        if evidence is None:
+            evidence = Evidence.of(self.features[key[0]], self.features[key[1]])
+            self._memo[key] = evidence
+        return evidence
+
+
+def verify_candidates(
+    pairs: np.ndarray, evidence: EvidenceCache, rule: DecisionRule
+) -> list[tuple[int, int, Evidence]]:
+    """Step 5: the candidate pairs the rule accepts, with their evidence, in pair order."""
+    accepted = []
+    for left, right in pairs.tolist():
+        found = evidence(left, right)
+        if rule.accepts(found):
+            accepted.append((left, right, found))
+    return accepted
+
+
+def form_clusters(
+    prepared: Prepared,
+    verified: list[tuple[int, int, Evidence]],
+    options: ScanOptions,
+    evidence: EvidenceCache,
+) -> list[Cluster]:
+    """Step 6: clusters by guarded agglomeration, strongest pairs first, and their members.
+
+    Two groups merge only when at least ``merge_support`` of the pairs between them are
+    copies too, so an article carrying a second report's paragraphs cannot chain two stories.
+    """
+    rule = options.rule()
+    order = sorted(verified, key=lambda item: (-item[2].jaccard, item[0], item[1]))
+    groups = guarded_components(
+        len(prepared.features),
+        [(a, b) for a, b, _ in order],
+        lambda a, b: rule.accepts(evidence(a, b)),
+        support=options.merge_support,
     )
-    scores = PairScores.of(left_set, right_set)
-    return scores, options.rule().accepts(scores)
+    return _clusters(prepared, groups, verified, evidence)
+
+
+def _clusters(
+    prepared: Prepared,
+    groups: list[list[int]],
+    verified: list[tuple[int, int, Evidence]],
+    evidence: EvidenceCache,
+) -> list[Cluster]:
+    group_of = {node: index for index, members in enumerate(groups) for node in members}
+    weights: dict[int, list[tuple[int, int, float]]] = defaultdict(list)
+    for left, right, evidence in verified:
+        if group_of.get(left, -1) == group_of.get(right, -2):
+            weights[group_of[left]].append((left, right, evidence.jaccard))
+    features, infos = prepared.features, prepared.infos
+    lengths = [f.shingles.size for f in features]
+    ids = [info.id for info in infos]
+    built = []
+    for index, members in enumerate(groups):
+        canonical = choose_canonical(members, weights[index], lengths, ids)
+        others = sorted((m for m in members if m != canonical), key=lambda m: ids[m])
+        built.append(
+            [_member(prepared, canonical, None)]
+            + [_member(prepared, m, Evidence.of(features[canonical], features[m])) for m in others]
+        )
+    built.sort(key=lambda members: (-len(members), members[0].id))
+    return [Cluster(number=i + 1, members=tuple(m)) for i, m in enumerate(built)]
+
+
+def _member(prepared: Prepared, index: int, evidence: Evidence | None) -> Member:
+    info, features = prepared.infos[index], prepared.features[index]
+    is_canonical = evidence is None
+    if evidence is None:  # the canonical member against itself
+        shingles, sentences = features.shingles.size, features.sentences.size
+        evidence = Evidence(shingles, 1.0, 1.0, shared_sentences=sentences)
+    return Member(
+        id=info.id,
+        title=info.title,
+        path=info.path,
+        words=features.words,
+        canonical=is_canonical,
+        jaccard=evidence.jaccard,
+        containment=evidence.containment,
+        shared_shingles=evidence.shared,
+        shared_sentences=evidence.shared_sentences,
+    )
+
+
+# ------------------------------------------------------------------------------ driving
 
 
 def _batches(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:
@@ -167,99 +335,147 @@ def _batches(documents: Iterable[Document], size: int) -> Iterator[list[Document
         yield batch
 
 
+#: Yields ``(index, text)`` for the given document indexes (``infos`` says where they live).
+Reread = Callable[[Sequence[int], Sequence[DocumentInfo]], Iterator[tuple[int, str]]]
+
+
+def prepare(
+    documents: Iterable[Document], options: ScanOptions, reread: Reread | None = None
+) -> Prepared:
+    """Steps 1-3 over a stream of documents, keeping features, never texts.
+
+    Learning boilerplate needs a second look at the documents that carry some: ``reread``
+    yields ``(index, text)`` for given document indexes (files are read again). Without it,
+    texts are kept for that second look.
+    """
+    signer = Signer(num_perm=options.num_perm, seed=options.seed)
+    infos: list[DocumentInfo] = []
+    features: list[Features] = []
+    blocks: list[np.ndarray] = []
+    kept_texts: list[str] = []
+    for batch in _batches(documents, BATCH_SIZE):
+        batch_features = extract_batch(batch, options.shingle_size)
+        blocks.append(sign_batch(batch_features, signer))
+        features.extend(batch_features)
+        infos.extend(DocumentInfo(d.id, d.title, d.path) for d in batch)
+        if reread is None and options.learn_boilerplate:
+            kept_texts.extend(d.text for d in batch)
+    signatures = (
+        np.concatenate(blocks) if blocks else np.empty((0, options.num_perm), dtype=np.uint32)
+    )
+    prepared = Prepared(infos, features, signatures, np.empty(0, dtype=np.uint64), options)
+    if not options.learn_boilerplate or len(features) < options.boilerplate_spread:
+        return prepared
+    if reread is None:
+
+        def reread(indexes: Sequence[int], _: Sequence[DocumentInfo]) -> Iterator[tuple[int, str]]:
+            return ((i, kept_texts[i]) for i in indexes)
+
+    return _without_boilerplate(prepared, options, reread, signer)
+
+
+def _without_boilerplate(
+    prepared: Prepared, options: ScanOptions, reread: Reread, signer: Signer
+) -> Prepared:
+    """Step 3: learn boilerplate from a first clustering, then featurize affected docs again."""
+    pairs = find_candidates(prepared, options)
+    verified = verify_candidates(pairs, EvidenceCache(prepared.features), options.rule())
+    groups = connected_components(len(prepared.features), [(a, b) for a, b, _ in verified])
+    component = np.arange(len(prepared.features))
+    for number, members in enumerate(groups):
+        component[members] = len(prepared.features) + number
+    learned = boilerplate_learning.learn(
+        [f.units for f in prepared.features],
+        [f.unit_words for f in prepared.features],
+        component,
+        options.boilerplate_spread,
+    )
+    if learned.size == 0:
+        return prepared
+    affected = [i for i, f in enumerate(prepared.features) if np.isin(f.units, learned).any()]
+    learned_set = frozenset(learned.tolist())
+    features = list(prepared.features)
+    signatures = prepared.signatures.copy()
+    for chunk in _batches(reread(affected, prepared.infos), BATCH_SIZE):  # type: ignore[arg-type]
+        indexes = [i for i, _ in chunk]
+        fresh = [extract(text, options.shingle_size, learned_set) for _, text in chunk]
+        signatures[indexes] = sign_batch(fresh, signer)
+        for i, f in zip(indexes, fresh, strict=True):
+            features[i] = f
+    return replace(prepared, features=features, signatures=signatures, boilerplate=learned)
+
+
+def decide(
+    prepared: Prepared,
+    options: ScanOptions | None = None,
+    evidence: EvidenceCache | None = None,
+) -> tuple[list[Cluster], ScanStats]:
+    """Steps 4-6 with ``options``' rule (which may differ from the one prepared with, as long
+    as features and signatures are the same: shingle size, permutations, boilerplate).
+    Pass the same ``evidence`` cache to decide many rules over one prepared corpus."""
+    options = options or prepared.options
+    evidence = evidence or EvidenceCache(prepared.features)
+    pairs = find_candidates(prepared, options)
+    verified = verify_candidates(pairs, evidence, options.rule())
+    clusters = form_clusters(prepared, verified, options, evidence)
+    stats = ScanStats(
+        documents=len(prepared.features),
+        short=sum(1 for f in prepared.features if f.words < max(options.min_words, 1)),
+        boilerplate_units=int(prepared.boilerplate.size),
+        candidate_pairs=len(pairs),
+        verified_pairs=len(verified),
+        clusters=len(clusters),
+        duplicate_documents=sum(len(c.members) - 1 for c in clusters),
+    )
+    return clusters, stats
+
+
 def scan_documents(
     documents: Iterable[Document],
     options: ScanOptions | None = None,
     problems: list[Problem] | None = None,
+    reread: Reread | None = None,
 ) -> ScanResult:
     """Cluster near-duplicate documents from any iterable of :class:`Document`."""
     options = options or ScanOptions()
     started = time.perf_counter()
-    signer = Signer(num_perm=options.num_perm, seed=options.seed)
-    bands, rows = options.bands_rows
-
-    infos: list[DocumentInfo] = []
-    shingle_sets: list[np.ndarray] = []
-    key_blocks: list[np.ndarray] = []
-    for batch in _batches(documents, BATCH_SIZE):
-        sets, word_counts = shingle_batch(batch, options.shingle_size)
-        key_blocks.append(band_keys(signer.sign(sets), bands, rows))
-        shingle_sets.extend(sets)
-        infos.extend(
-            DocumentInfo(d.id, d.title, d.path, words)
-            for d, words in zip(batch, word_counts, strict=True)
-        )
-
-    stats = ScanStats(documents=len(infos))
+    prepared = prepare(documents, options, reread)
+    clusters, stats = decide(prepared, options)
     stats.skipped = sum(1 for p in problems or () if p.fatal)
-    pairs = _candidates(key_blocks, shingle_sets, stats)
-    verified = verify_pairs(pairs, shingle_sets, options.rule())
-    stats.verified_pairs = len(verified)
-    clusters = _build_clusters(infos, shingle_sets, verified)
-    stats.clusters = len(clusters)
-    stats.duplicate_documents = sum(len(c.members) - 1 for c in clusters)
     return ScanResult(
         options=options,
         stats=stats,
         clusters=clusters,
         problems=list(problems or ()),
         seconds=time.perf_counter() - started,
+        boilerplate=prepared.boilerplate,
     )
 
 
-def _candidates(
-    key_blocks: list[np.ndarray], shingle_sets: list[np.ndarray], stats: ScanStats
-) -> np.ndarray:
-    """Candidate pairs from LSH, leaving out empty documents (their signatures all collide)."""
-    if not key_blocks:
-        return np.empty((0, 2), dtype=np.int64)
-    keys = np.concatenate(key_blocks)
-    nonempty = np.flatnonzero([s.size > 0 for s in shingle_sets])
-    stats.empty = len(shingle_sets) - nonempty.size
-    pairs = nonempty[candidate_pairs(keys[nonempty])] if nonempty.size else np.empty((0, 2))
-    stats.candidate_pairs = len(pairs)
-    return pairs.astype(np.int64).reshape(-1, 2)
-
-
-def _build_clusters(
-    infos: list[DocumentInfo],
-    shingle_sets: list[np.ndarray],
-    verified: list[tuple[int, int, PairScores]],
-) -> list[Cluster]:
-    components = connected_components(len(infos), [(a, b) for a, b, _ in verified])
-    weights_by_root: dict[int, list[tuple[int, int, float]]] = {}
-    member_of = {node: index for index, members in enumerate(components) for node in members}
-    for left, right, scores in verified:
-        weights_by_root.setdefault(member_of[left], []).append((left, right, scores.jaccard))
-
-    lengths = [s.size for s in shingle_sets]
-    ids = [info.id for info in infos]
-    built = []
-    for index, members in enumerate(components):
-        canonical = choose_canonical(members, weights_by_root[index], lengths, ids)
-        others = sorted((m for m in members if m != canonical), key=lambda m: ids[m])
-        built.append(
-            [_member(infos[canonical], True, PairScores(lengths[canonical], 1.0, 1.0))]
-            + [
-                _member(infos[m], False, PairScores.of(shingle_sets[canonical], shingle_sets[m]))
-                for m in others
-            ]
-        )
-    built.sort(key=lambda members: (-len(members), members[0].id))
-    return [Cluster(number=i + 1, members=tuple(m)) for i, m in enumerate(built)]
-
-
-def _member(info: DocumentInfo, canonical: bool, scores: PairScores) -> Member:
-    return Member(
-        id=info.id,
-        title=info.title,
-        path=info.path,
-        words=info.words,
-        canonical=canonical,
-        jaccard=scores.jaccard,
-        containment=scores.containment,
-        shared_shingles=scores.shared,
+def compare(left: str, right: str, options: ScanOptions | None = None) -> tuple[Evidence, bool]:
+    """Exact evidence for two texts and whether the scan's decision rule calls them copies
+    (without corpus boilerplate: two texts are not a corpus)."""
+    options = options or ScanOptions()
+    evidence = Evidence.of(
+        extract(left, options.shingle_size), extract(right, options.shingle_size)
     )
+    return evidence, options.rule().accepts(evidence)
+
+
+def files_reader(read_options: ReadOptions | None = None) -> Reread:
+    """A :data:`Reread` that reads documents again from their files (each file once), the way
+    the scan read them (``read_options``: format and record fields)."""
+
+    def reread(indexes: Sequence[int], infos: Sequence[DocumentInfo]) -> Iterator[tuple[int, str]]:
+        by_path: dict[str, dict[str, int]] = defaultdict(dict)
+        for index in indexes:
+            by_path[infos[index].path][infos[index].id] = index
+        for path, wanted in by_path.items():
+            for document in read_again(path, wanted, options=read_options):
+                if document.id in wanted:
+                    yield wanted[document.id], document.text
+
+    return reread
 
 
 def scan(
@@ -270,12 +486,14 @@ def scan(
     exclude: Sequence[str] = (),
     stdin: TextIO | None = None,
     on_problem: Callable[[Problem], None] | None = None,
+    read_options: ReadOptions | None = None,
 ) -> ScanResult:
     """Find and cluster near-duplicate articles in files and folders.
 
     Problems (unreadable files, guessed encodings) are passed to ``on_problem`` as they occur
     and listed in the result; a path that does not exist raises
-    :class:`dupfind.sources.SourceError` before anything is read.
+    :class:`dupfind.sources.SourceError` before anything is read. ``read_options`` force an
+    input format and name the fields of JSON records (:class:`dupfind.sources.ReadOptions`).
     """
     problems: list[Problem] = []
 
@@ -285,9 +503,14 @@ def scan(
             on_problem(problem)
 
     documents = iter_documents(
-        paths, include=include, exclude=exclude, stdin=stdin, on_problem=record
+        paths,
+        include=include,
+        exclude=exclude,
+        stdin=stdin,
+        options=read_options,
+        on_problem=record,
     )
-    result = scan_documents(documents, options, problems)
+    result = scan_documents(documents, options, problems, reread=files_reader(read_options))
     result.problems = problems
     result.stats.skipped = sum(1 for p in problems if p.fatal)
     return result

@@ -29,7 +29,7 @@ _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # 2^64 / golden ratio: spreads bits
 _EMPTY = np.empty(0, dtype=np.uint64)
 
 
-def _fmix64(values: np.ndarray) -> np.ndarray:
+def fmix64(values: np.ndarray) -> np.ndarray:
     """MurmurHash3's 64-bit finalizer: an avalanching bijection, so nearby inputs spread."""
     values = values ^ (values >> np.uint64(33))
     values = values * np.uint64(0xFF51AFD7ED558CCD)
@@ -46,8 +46,8 @@ def token_hashes(tokens: list[str]) -> np.ndarray:
     return np.fromiter(map(xxhash.xxh3_64_intdigest, encoded), dtype=np.uint64, count=len(tokens))
 
 
-def shingles_from_token_hashes(hashes: np.ndarray, k: int) -> np.ndarray:
-    """Combine per-token hashes into sorted unique k-shingle hashes, vectorized over the document.
+def shingle_windows(hashes: np.ndarray, k: int) -> np.ndarray:
+    """The hash of every k-word window, in text order (repeats included), vectorized.
 
     The combination is order-sensitive (``h = h * M ^ t`` then a finalizer), so "a b c" and
     "c b a" differ, as word shingles must.
@@ -64,8 +64,12 @@ def shingles_from_token_hashes(hashes: np.ndarray, k: int) -> np.ndarray:
         for offset in range(1, width):
             combined *= _MULTIPLIER
             combined ^= hashes[offset : offset + windows]
-        combined = _fmix64(combined)
-    return np.unique(combined)
+        return fmix64(combined)
+
+
+def shingles_from_token_hashes(hashes: np.ndarray, k: int) -> np.ndarray:
+    """Combine per-token hashes into sorted unique k-shingle hashes."""
+    return np.unique(shingle_windows(hashes, k))
 
 
 def shingle_hashes(text: str, k: int = 5) -> np.ndarray:

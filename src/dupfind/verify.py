@@ -1,16 +1,33 @@
-"""Exact verification of candidate pairs: the decision that two documents are copies.
+"""Exact verification of a candidate pair: the evidence that two documents are copies.
 
-LSH only proposes candidates from estimated similarity; every candidate is checked here on
-the exact shingle sets, so a hash-band collision never merges two articles. Two scores:
+LSH and shared sentences only propose candidates; every candidate is checked here on the
+documents' exact features (:mod:`dupfind.features`). Whole-document Jaccard alone cannot
+tell a syndicated copy from a rewrite: real copies of one report share only a third of their
+shingles, while an article that carries three paragraphs of another report shares as much.
+So the evidence is what a person would look at:
 
-* Jaccard ``|A ∩ B| / |A ∪ B|``: how much of both texts is common;
-* containment ``|A ∩ B| / min(|A|, |B|)``: how much of the shorter text is found in the
-  longer. A trimmed copy, or one padded with an outlet's own paragraphs, keeps a high
-  containment while its Jaccard falls: real syndicated copies need both.
+* **overlap**: Jaccard ``|A ∩ B| / |A ∪ B|``, containment ``|A ∩ B| / min(|A|, |B|)`` (a trimmed
+  or padded copy keeps a high containment while its Jaccard falls), and the number of verbatim
+  sentences of six words or more the two share (a rewrite of the same event shares none);
+* **alignment**: outlets keep a report's lead and cut from the bottom, so in two copies the
+  shared text starts near the top of *both* (after at most a new headline, byline or dateline:
+  15 words or 20% of the text). Paragraphs of another report carried in the middle of an
+  article start far down in it;
+* **spread**: the shared text covers at least three of the four quarters of the shorter
+  document (two when they share three verbatim sentences or more), not only a block of site
+  furniture at its top or bottom;
+* **coherence**: when both texts open with words the other does not share (two headlines), the
+  words of one headline appear somewhere in the other text. Scraper junk (a cookie wall, a
+  paywall) served under two unrelated headlines fails this.
 
-A pair is a duplicate when ``jaccard >= jaccard_threshold``, or when
-``containment >= containment_threshold`` and the texts share at least
-``min_shared_shingles`` shingles (so a one-line text inside a long one is not a "copy").
+The **decision rule**: incoherent pairs are never copies; near-identical texts (Jaccard >=
+``identical``) are. Otherwise a
+pair is a copy when it is aligned (unless ``require_alignment`` is off, for text reuse that is
+not syndication: a quotation lifted from the middle of a source), spread and coherent, and its
+overlap is enough: Jaccard >=
+``jaccard_threshold``, or containment >= ``containment_threshold`` with at least
+``min_shared_shingles`` shared shingles, or at least ``min_shared_sentences`` shared sentences
+with containment >= ``sentence_containment``.
 """
 
 from __future__ import annotations
@@ -19,55 +36,120 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dupfind.features import Features, head_length
+
+SPREAD_PARTS = 4
+SPREAD_MIN_SHARE = 0.1  # of a quarter's shingles shared, for the quarter to count
+#: Below this containment no rule can accept a pair (thresholds are at least this), so
+#: alignment, spread and coherence are not computed: most candidates stop here, cheaply.
+MIN_EXAMINED_CONTAINMENT = 0.1
+
 
 @dataclass(frozen=True)
-class PairScores:
-    """Exact similarity of two shingle sets."""
+class Evidence:
+    """Exact comparison of two documents' features."""
 
     shared: int
     jaccard: float
     containment: float
+    shared_sentences: int = 0
+    aligned: bool = False
+    spread: int = 0
+    coherent: bool = True
 
     @classmethod
-    def of(cls, left: np.ndarray, right: np.ndarray) -> PairScores:
-        """Score two sorted arrays of unique shingle hashes."""
-        if left.size == 0 or right.size == 0:
+    def of(cls, left: Features, right: Features) -> Evidence:
+        if left.shingles.size == 0 or right.shingles.size == 0:
             return cls(shared=0, jaccard=0.0, containment=0.0)
-        shared = int(np.intersect1d(left, right, assume_unique=True).size)
-        union = left.size + right.size - shared
+        common, left_index, right_index = np.intersect1d(
+            left.shingles, right.shingles, assume_unique=True, return_indices=True
+        )
+        shared = int(common.size)
+        if shared == 0:
+            return cls(shared=0, jaccard=0.0, containment=0.0)
+        union = left.shingles.size + right.shingles.size - shared
+        containment = shared / min(left.shingles.size, right.shingles.size)
+        if containment < MIN_EXAMINED_CONTAINMENT:
+            return cls(shared=shared, jaccard=shared / union, containment=containment)
+        left_start = int(left.first_window[left_index].min())
+        right_start = int(right.first_window[right_index].min())
+        shorter, shorter_index = (
+            (left, left_index) if left.windows <= right.windows else (right, right_index)
+        )
         return cls(
             shared=shared,
             jaccard=shared / union,
-            containment=shared / min(left.size, right.size),
+            containment=containment,
+            shared_sentences=int(
+                np.intersect1d(left.sentences, right.sentences, assume_unique=True).size
+            ),
+            aligned=left_start <= head_length(left.windows)
+            and right_start <= head_length(right.windows),
+            spread=_spread(shorter, shorter.first_window[shorter_index]),
+            coherent=_coherent(left, left_start, right) or _coherent(right, right_start, left),
         )
+
+
+def _spread(document: Features, shared_positions: np.ndarray) -> int:
+    """In how many quarters of ``document`` at least a tenth of the shingles are shared."""
+    if document.windows == 0:
+        return 0
+    bins = np.linspace(0, document.windows, SPREAD_PARTS + 1)
+    all_counts, _ = np.histogram(document.first_window, bins=bins)
+    shared_counts, _ = np.histogram(shared_positions, bins=bins)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(all_counts > 0, shared_counts / np.maximum(all_counts, 1), 0.0)
+    return int((share >= SPREAD_MIN_SHARE).sum())
+
+
+def _coherent(document: Features, start: int, other: Features) -> bool:
+    """True unless ``document`` opens with content words that ``other`` never uses."""
+    head = document.head[:start]
+    head = head[head != 0]
+    if head.size == 0:
+        return True
+    vocabulary = other.vocabulary
+    if vocabulary.size == 0:
+        return False
+    slots = np.minimum(np.searchsorted(vocabulary, head), vocabulary.size - 1)
+    return bool((vocabulary[slots] == head).any())
 
 
 @dataclass(frozen=True)
 class DecisionRule:
-    """When a verified pair counts as a copy (see the module docstring)."""
+    """When verified evidence makes two documents copies (see the module docstring)."""
 
-    jaccard_threshold: float
-    containment_threshold: float
-    min_shared_shingles: int
+    jaccard_threshold: float = 0.2
+    containment_threshold: float = 0.35
+    min_shared_shingles: int = 20
+    min_shared_sentences: int = 2
+    sentence_containment: float = 0.15
+    identical: float = 0.9
+    min_spread: int = 3
+    require_alignment: bool = True
+    #: Verbatim shared sentences that let the shared text cover only half the shorter text:
+    #: a copy trimmed to the wire's first sentences, padded with as much text of its own.
+    sentences_for_half_spread: int = 3
 
-    def accepts(self, scores: PairScores) -> bool:
-        if scores.shared == 0:
+    def accepts(self, evidence: Evidence) -> bool:
+        if evidence.shared == 0 or not evidence.coherent:
             return False
-        if scores.jaccard >= self.jaccard_threshold:
+        if evidence.jaccard >= self.identical:
             return True
-        return (
-            scores.containment >= self.containment_threshold
-            and scores.shared >= self.min_shared_shingles
+        spread = evidence.spread >= self.min_spread or (
+            evidence.shared_sentences >= self.sentences_for_half_spread
+            and evidence.spread >= min(self.min_spread, 2)
         )
-
-
-def verify_pairs(
-    pairs: np.ndarray, shingle_sets: list[np.ndarray], rule: DecisionRule
-) -> list[tuple[int, int, PairScores]]:
-    """Return the candidate pairs that the rule accepts, with their exact scores, in order."""
-    accepted = []
-    for left, right in pairs.tolist():
-        scores = PairScores.of(shingle_sets[left], shingle_sets[right])
-        if rule.accepts(scores):
-            accepted.append((left, right, scores))
-    return accepted
+        if not (spread and (evidence.aligned or not self.require_alignment)):
+            return False
+        return (
+            evidence.jaccard >= self.jaccard_threshold
+            or (
+                evidence.containment >= self.containment_threshold
+                and evidence.shared >= self.min_shared_shingles
+            )
+            or (
+                evidence.shared_sentences >= self.min_shared_sentences
+                and evidence.containment >= self.sentence_containment
+            )
+        )

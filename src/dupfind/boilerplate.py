@@ -1,0 +1,79 @@
+"""Boilerplate learned from the corpus itself: outlet furniture, found by how it spreads.
+
+Outlets wrap every article in the same lines: "Story continues below advertisement", "Sign up
+for our newsletter", "Also read: ...", a disclaimer. Such lines make unrelated articles of one
+outlet look alike, and no fixed list can know every outlet's. But they betray themselves:
+they recur across many documents that are *not otherwise copies of each other*. A wire
+paragraph recurs too, but only inside its story's cluster.
+
+So a line or sentence (a *unit*, see :mod:`dupfind.features`) seen in at least
+``min_spread`` documents is boilerplate when either
+
+* those documents fall into at least ``min_spread`` different clusters of a first clustering
+  of the full texts (a singleton counts as its own cluster); or
+* those documents are, on average, mostly text of their own (at least ``own_share`` of their
+  words in units no other document has). This catches furniture heavy enough to make its
+  articles look like copies in the first clustering: a wire paragraph's documents are copies
+  and share most of their words, an outlet's articles share only the furniture.
+
+Left out of shingling, such units can no longer link articles; the diff view still shows
+them, marked.
+
+The learned set is a sorted array of unit hashes, small enough to store with an index so that
+later checks against it leave out the same furniture.
+
+Example::
+
+    >>> import numpy as np
+    >>> units = [np.array([1, 7], dtype=np.uint64), np.array([2, 7], dtype=np.uint64),
+    ...          np.array([3, 7], dtype=np.uint64)]
+    >>> words = [np.array([40, 3], dtype=np.uint32)] * 3
+    >>> learn(units, words, components=[0, 1, 2], min_spread=3).tolist()
+    [7]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+DEFAULT_MIN_SPREAD = 5
+DEFAULT_OWN_SHARE = 0.6
+
+
+def learn(
+    units: Sequence[np.ndarray],
+    unit_words: Sequence[np.ndarray],
+    components: Sequence[int],
+    min_spread: int = DEFAULT_MIN_SPREAD,
+    own_share: float = DEFAULT_OWN_SHARE,
+) -> np.ndarray:
+    """The boilerplate units of a corpus (see the module docstring), as a sorted array.
+
+    ``units[i]`` holds document ``i``'s unique unit hashes and ``unit_words[i]`` their lengths;
+    ``components[i]`` is its cluster number from a first clustering. Vectorized: a few sorts.
+    """
+    if not units:
+        return np.empty(0, dtype=np.uint64)
+    lengths = np.fromiter((u.size for u in units), dtype=np.int64, count=len(units))
+    if lengths.sum() == 0:
+        return np.empty(0, dtype=np.uint64)
+    hashes = np.concatenate(units)
+    words = np.concatenate(unit_words).astype(np.float64)
+    owners = np.repeat(np.arange(len(units)), lengths)
+    values, inverse, frequency = np.unique(hashes, return_inverse=True, return_counts=True)
+
+    # Share of each document's words that are in units of its own.
+    own = np.bincount(owners, weights=words * (frequency[inverse] == 1), minlength=len(units))
+    total = np.bincount(owners, weights=words, minlength=len(units))
+    own_fraction = np.divide(own, total, out=np.zeros_like(own), where=total > 0)
+    mean_own = np.bincount(inverse, weights=own_fraction[owners]) / frequency
+
+    # Distinct first-pass clusters among the documents of each unit.
+    cluster = np.asarray(components, dtype=np.int64)[owners]
+    pairs = np.unique(np.stack((inverse, cluster), axis=1), axis=0)
+    spread = np.bincount(pairs[:, 0], minlength=values.size)
+
+    frequent = frequency >= min_spread
+    return values[frequent & ((spread >= min_spread) | (mean_own >= own_share))]

@@ -1,0 +1,187 @@
+"""Per-document features: everything verification needs, computed once, without the text.
+
+One pass over a document's normalized words yields:
+
+* ``shingles``: sorted unique 64-bit hashes of its word k-shingles (see :mod:`dupfind.shingle`),
+  with ``first_window``, the position of each shingle's first occurrence. Positions tell a copy
+  (the shared text starts at the top of both articles, as outlets keep a report's lead and trim
+  its end) from an article that carries another report's paragraphs in its middle.
+* ``sentences``: hashes of its sentences of at least :data:`SENTENCE_MIN_WORDS` words, the
+  verbatim passages that a copy keeps and a rewrite of the same event does not.
+* ``units`` and ``unit_words``: hashes of its lines and sentences and their lengths in words,
+  counted across the corpus to learn boilerplate (:mod:`dupfind.boilerplate`).
+* ``vocabulary`` and ``head``: its longer words, and the words it starts with, to check that
+  two texts which share a block after different headlines speak of the same thing.
+
+Lines and sentences listed in ``boilerplate`` are left out before shingling, so outlet
+furniture ("Story continues below advertisement") never makes two articles look alike.
+Sentences end at ``. ! ?`` (and their Chinese, Arabic and Devanagari forms) or at a blank line;
+a single line break does not end one, so re-wrapped copies give the same sentences.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import numpy as np
+
+from dupfind.normalize import SPACED_TOKEN, TOKEN, needs_full_tokenizer, prepare
+from dupfind.shingle import fmix64, shingle_windows, token_hashes
+
+SENTENCE_MIN_WORDS = 6
+CONTENT_WORD_MIN_CHARS = 4  # words this long carry meaning in most spaced scripts
+HEAD_MIN_WORDS = 15  # the head a pair may differ by is at least this long (see verify.py)
+HEAD_FRACTION = 0.2
+
+# One regex pass yields words, line breaks and sentence stops (a stop followed by at most two
+# closing quotes or brackets and then a space or the end; the Chinese full stop needs none).
+_STOP = r"[.!?\u061f\u0964][\"')\]]{0,2}(?=\s|$)|\u3002"
+_SEGMENTS_PLAIN = re.compile(rf"{SPACED_TOKEN}|\n|{_STOP}")
+_SEGMENTS_FULL = re.compile(rf"{TOKEN}|\n|{_STOP}")
+_STOP_CHARS = frozenset(".!?\u061f\u0964\u3002")
+_WORD, _NEWLINE, _STOP_CODE = 0, 1, 2
+
+_UNIT_MULTIPLIER = np.uint64(0x100000001B3)  # FNV prime: odd, so the powers never vanish
+_POWERS = np.cumprod(np.full(4096, _UNIT_MULTIPLIER, dtype=np.uint64), dtype=np.uint64)
+_EMPTY = np.empty(0, dtype=np.uint64)
+
+
+def head_length(windows: int) -> int:
+    """How many leading words two copies may differ by (a new headline, byline, dateline)."""
+    return max(HEAD_MIN_WORDS, int(HEAD_FRACTION * windows))
+
+
+@dataclass(frozen=True)
+class Features:
+    """What a scan keeps of one document (no text)."""
+
+    shingles: np.ndarray
+    first_window: np.ndarray
+    windows: int
+    sentences: np.ndarray
+    units: np.ndarray
+    unit_words: np.ndarray
+    vocabulary: np.ndarray
+    head: np.ndarray
+    words: int
+
+    @property
+    def nbytes(self) -> int:
+        arrays = (self.shingles, self.first_window, self.sentences, self.units, self.unit_words)
+        return sum(a.nbytes for a in (*arrays, self.vocabulary, self.head))
+
+
+def _powers(count: int) -> np.ndarray:
+    if count <= _POWERS.size:
+        return _POWERS[:count]
+    return np.cumprod(np.full(count, _UNIT_MULTIPLIER, dtype=np.uint64), dtype=np.uint64)
+
+
+def segment_hashes(hashes: np.ndarray, segment: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hash each run of equal ``segment`` ids over the word hashes in it, in order.
+
+    A polynomial hash (sum of word hash times a power of an odd constant by position in the
+    run, wrapping at 2**64, then a finalizer), computed with ``np.add.reduceat`` over the
+    whole document: no Python loop per line or sentence. Returns the hashes and run lengths.
+    """
+    if hashes.size == 0:
+        return _EMPTY, np.empty(0, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], segment[1:] != segment[:-1])))
+    lengths = np.diff(np.append(starts, hashes.size))
+    offset = np.arange(hashes.size) - np.repeat(starts, lengths)
+    with np.errstate(over="ignore"):
+        weighted = hashes * _powers(int(offset.max()) + 1)[offset]
+        return fmix64(np.add.reduceat(weighted, starts)), lengths
+
+
+def unit_hash(words: list[str]) -> int:
+    """Hash of a run of normalized words, as lines and sentences are hashed in documents."""
+    hashes = token_hashes(words)
+    if hashes.size == 0:
+        return 0
+    return int(segment_hashes(hashes, np.zeros(hashes.size, dtype=np.int64))[0][0])
+
+
+def _tokens(prepared: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Words of prepared text with, for each, its line number and sentence number.
+
+    A sentence ends at a stop or at a blank line; a single line break does not end it, so a
+    re-wrapped copy has the same sentences. Lines are the text's own lines.
+    """
+    pattern = _SEGMENTS_FULL if needs_full_tokenizer(prepared) else _SEGMENTS_PLAIN
+    items = pattern.findall(prepared)
+    if not items:
+        return [], np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    codes = np.fromiter(
+        (
+            _NEWLINE if item == "\n" else _STOP_CODE if item[0] in _STOP_CHARS else _WORD
+            for item in items
+        ),
+        dtype=np.int8,
+        count=len(items),
+    )
+    is_word = codes == _WORD
+    newline = codes == _NEWLINE
+    blank_line = newline.copy()
+    blank_line[1:] &= newline[:-1]
+    blank_line[0] = False
+    boundary = (codes == _STOP_CODE) | blank_line
+    line = np.cumsum(newline)[is_word]
+    sentence = np.cumsum(boundary)[is_word]
+    words = [item for item, word in zip(items, is_word.tolist(), strict=True) if word]
+    return words, line, sentence
+
+
+def extract(text: str, shingle_size: int, boilerplate: Collection[int] = ()) -> Features:
+    """Compute a document's features, leaving out its ``boilerplate`` lines and sentences."""
+    words, line, sentence = _tokens(prepare(text))
+    hashes = token_hashes(words)
+    line_hashes, line_lengths = segment_hashes(hashes, line)
+    sentence_hashes, sentence_lengths = segment_hashes(hashes, sentence)
+    all_units = np.concatenate((line_hashes, sentence_hashes))
+    units, first = np.unique(all_units, return_index=True)
+    unit_words = np.concatenate((line_lengths, sentence_lengths))[first].astype(np.uint32)
+
+    keep = None
+    if boilerplate and hashes.size:
+        known = np.fromiter(boilerplate, dtype=np.uint64, count=len(boilerplate))
+        line_dropped = np.repeat(np.isin(line_hashes, known), line_lengths)
+        sentence_dropped = np.repeat(np.isin(sentence_hashes, known), sentence_lengths)
+        keep = ~(line_dropped | sentence_dropped)
+        if keep.all():
+            keep = None
+    if keep is not None:
+        words = [word for word, kept in zip(words, keep.tolist(), strict=True) if kept]
+        hashes, sentence = hashes[keep], sentence[keep]
+        sentence_hashes, sentence_lengths = segment_hashes(hashes, sentence)
+    long_sentences = sentence_hashes[sentence_lengths >= SENTENCE_MIN_WORDS]
+    return _features(words, hashes, long_sentences, units, unit_words, shingle_size)
+
+
+def _features(
+    words: list[str],
+    hashes: np.ndarray,
+    sentence_hashes: np.ndarray,
+    units: np.ndarray,
+    unit_words: np.ndarray,
+    shingle_size: int,
+) -> Features:
+    windows = shingle_windows(hashes, shingle_size)
+    shingles, first = np.unique(windows, return_index=True)
+    long_words = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    long_words = long_words >= CONTENT_WORD_MIN_CHARS
+    head = hashes[: head_length(windows.size) + shingle_size].copy()
+    head[~long_words[: head.size]] = 0
+    return Features(
+        shingles=shingles,
+        first_window=first.astype(np.uint32),
+        windows=int(windows.size),
+        sentences=np.unique(sentence_hashes),
+        units=units,
+        unit_words=unit_words,
+        vocabulary=np.unique(hashes[long_words]) if words else _EMPTY,
+        head=head,
+        words=len(words),
+    )
