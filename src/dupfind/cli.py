@@ -24,6 +24,7 @@ from dupfind.diffs import align_cluster, reread_text
 from dupfind.diffview import render_alignment
 from dupfind.documents import Document, Problem
 from dupfind.evaluation import SWEEP_GRID, LabelsError, evaluate, load_labels, run_sweep
+from dupfind.executor import default_jobs
 from dupfind.index import DEFAULT_INDEX, IndexStoreError, SQLiteIndex
 from dupfind.output import (
     check_ndjson_lines,
@@ -36,6 +37,7 @@ from dupfind.output import (
     to_ndjson_lines,
 )
 from dupfind.pipeline import Member, ScanOptions, compare, files_reader, prepare, scan
+from dupfind.progress import for_stderr
 from dupfind.render import (
     render_check,
     render_evaluation,
@@ -415,8 +417,24 @@ def scan_command(
     ] = False,
     quiet: Annotated[
         bool,
-        typer.Option("--quiet", "-q", rich_help_panel=_OUTPUT, help="Print no warnings on stderr."),
+        typer.Option(
+            "--quiet",
+            "-q",
+            rich_help_panel=_OUTPUT,
+            help="Print no warnings or progress on stderr.",
+        ),
     ] = False,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=0,
+            metavar="N",
+            rich_help_panel=_INPUT,
+            help="Worker processes for reading, signing and verifying (0: all cores).",
+        ),
+    ] = 0,
     color: Annotated[
         ColorChoice,
         typer.Option("--color", rich_help_panel=_OUTPUT, help="When to use colour."),
@@ -477,6 +495,8 @@ def scan_command(
             stdin=sys.stdin,
             on_problem=report,
             read_options=read_options,
+            jobs=jobs or default_jobs(),
+            progress=for_stderr(quiet),
         )
     except SourceError as error:
         raise UserError(str(error)) from error

@@ -42,10 +42,12 @@ from dupfind.features import Features, extract
 from dupfind.lsh import band_keys, candidate_pairs, optimal_bands, pairs_sharing
 from dupfind.minhash import Signer
 from dupfind.normalize import NORMALIZATION_VERSION
+from dupfind.progress import Progress
 from dupfind.sources import DEFAULT_INCLUDE, ReadOptions, iter_documents, read_again
 from dupfind.verify import MIN_EXAMINED_CONTAINMENT, DecisionRule, Evidence
 
 BATCH_SIZE = 512
+FIRST_PASS_JACCARD = 0.3  # copies for the first clustering that boilerplate learning needs
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class ScanOptions:
             sentence_containment=self.sentence_containment,
             min_spread=self.min_spread,
             require_alignment=self.require_alignment,
+            min_words=self.min_words,
         )
 
     def as_dict(self) -> dict[str, object]:
@@ -184,13 +187,33 @@ class ScanResult:
 
 @dataclass
 class Prepared:
-    """A corpus after steps 1-3: features and signatures of every document, no text."""
+    """A corpus after steps 1-3: features and signatures of every document, no text.
+
+    ``signatures`` are of the full texts (boilerplate included: signing happens before
+    boilerplate is known, in one streaming pass); ``features`` leave boilerplate out.
+    ``raw_words`` (word counts of the full texts) and ``candidate_sentences`` (sentence hashes
+    of the full texts, boilerplate sentences removed) are what candidate generation reads, so
+    that a streaming scan, which has only those, finds the same candidates. Both default to
+    the features' own.
+    """
 
     infos: list[DocumentInfo]
     features: list[Features]
     signatures: np.ndarray
     boilerplate: np.ndarray
     options: ScanOptions
+    raw_words: np.ndarray | None = None
+    candidate_sentences: list[np.ndarray] | None = None
+
+    def words_before_boilerplate(self) -> np.ndarray:
+        if self.raw_words is not None:
+            return self.raw_words
+        return np.array([f.words for f in self.features], dtype=np.int64)
+
+    def sentences_for_candidates(self) -> Sequence[np.ndarray]:
+        if self.candidate_sentences is not None:
+            return self.candidate_sentences
+        return [f.sentences for f in self.features]
 
 
 # ------------------------------------------------------------------------------ stages
@@ -209,25 +232,53 @@ def sign_batch(features: Sequence[Features], signer: Signer) -> np.ndarray:
 
 
 def find_candidates(prepared: Prepared, options: ScanOptions) -> np.ndarray:
-    """Step 4: pairs colliding in an LSH band or sharing a verbatim sentence.
+    """Step 4 over a prepared corpus (see :func:`candidates_from`)."""
+    bands, rows = options.bands_rows
+    return candidates_from(
+        band_keys(prepared.signatures, bands, rows),
+        prepared.words_before_boilerplate(),
+        prepared.sentences_for_candidates(),
+        options.min_words,
+    )
 
-    Documents shorter than ``min_words`` (after boilerplate removal) are left out: scraper
-    junk (a captcha page, a cookie wall) must not cluster as copies of articles.
+
+def candidates_from(
+    keys: np.ndarray, words: np.ndarray, sentences: Sequence[np.ndarray], min_words: int
+) -> np.ndarray:
+    """Step 4: sorted unique pairs colliding in an LSH band or sharing a verbatim sentence.
+
+    ``keys`` are the documents' LSH band keys, ``sentences`` their sentence hashes (without
+    boilerplate). Documents shorter than ``min_words`` are left out: scraper junk (a captcha
+    page, a cookie wall) must not cluster as copies of articles.
     """
-    count = len(prepared.features)
-    eligible = np.flatnonzero([f.words >= max(options.min_words, 1) for f in prepared.features])
+    count = keys.shape[0]
+    eligible = np.flatnonzero(np.asarray(words) >= max(min_words, 1))
     if eligible.size < 2:
         return np.empty((0, 2), dtype=np.int64)
-    bands, rows = options.bands_rows
-    lsh = eligible[candidate_pairs(band_keys(prepared.signatures[eligible], bands, rows))]
-    sentence_sets = [prepared.features[i].sentences for i in eligible]
+    lsh = eligible[candidate_pairs(keys[eligible])]
+    sentence_sets = [sentences[i] for i in eligible]
     owners = np.repeat(eligible, [s.size for s in sentence_sets])
-    keys = np.concatenate(sentence_sets) if sentence_sets else np.empty(0, dtype=np.uint64)
-    by_sentence = pairs_sharing(keys, owners, count)
+    hashes = np.concatenate(sentence_sets) if sentence_sets else np.empty(0, dtype=np.uint64)
+    by_sentence = pairs_sharing(hashes, owners, count)
     pairs = np.concatenate([lsh.reshape(-1, 2), by_sentence]).astype(np.int64)
     if pairs.size == 0:
         return pairs.reshape(0, 2)
     return np.unique(pairs, axis=0)
+
+
+def first_components(keys: np.ndarray, pairs: np.ndarray, rows: int) -> np.ndarray:
+    """A cheap first clustering for boilerplate learning: component labels of the candidate
+    pairs whose band keys agree as often as a Jaccard of :data:`FIRST_PASS_JACCARD` implies
+    (a band of ``rows`` rows agrees with probability ``J**rows``). Full texts, no features."""
+    count = keys.shape[0]
+    if pairs.size:
+        agreeing = (keys[pairs[:, 0]] == keys[pairs[:, 1]]).mean(axis=1)
+        pairs = pairs[agreeing >= FIRST_PASS_JACCARD**rows]
+    groups = connected_components(count, [tuple(p) for p in pairs.tolist()])
+    component = np.arange(count)
+    for number, members in enumerate(groups):
+        component[members] = count + number
+    return component
 
 
 class EvidenceCache:
@@ -342,11 +393,13 @@ Reread = Callable[[Sequence[int], Sequence[DocumentInfo]], Iterator[tuple[int, s
 def prepare(
     documents: Iterable[Document], options: ScanOptions, reread: Reread | None = None
 ) -> Prepared:
-    """Steps 1-3 over a stream of documents, keeping features, never texts.
+    """Steps 1-3 over a stream of documents, keeping every document's features in memory.
 
+    For corpora that fit in memory and for rule sweeps (``dupfind eval``); :func:`scan` uses
+    :mod:`dupfind.executor`, which keeps only compact arrays and gives the same clusters.
     Learning boilerplate needs a second look at the documents that carry some: ``reread``
-    yields ``(index, text)`` for given document indexes (files are read again). Without it,
-    texts are kept for that second look.
+    yields ``(index, text)`` for given indexes (files are read again); without it, texts are
+    kept for that second look.
     """
     signer = Signer(num_perm=options.num_perm, seed=options.seed)
     infos: list[DocumentInfo] = []
@@ -364,45 +417,60 @@ def prepare(
         np.concatenate(blocks) if blocks else np.empty((0, options.num_perm), dtype=np.uint32)
     )
     prepared = Prepared(infos, features, signatures, np.empty(0, dtype=np.uint64), options)
-    if not options.learn_boilerplate or len(features) < options.boilerplate_spread:
+    learned = learn_boilerplate(
+        band_keys(signatures, *options.bands_rows),
+        [f.words for f in features],
+        [f.sentences for f in features],
+        [f.units for f in features],
+        [f.unit_words for f in features],
+        options,
+    )
+    if learned.size == 0:
         return prepared
     if reread is None:
 
         def reread(indexes: Sequence[int], _: Sequence[DocumentInfo]) -> Iterator[tuple[int, str]]:
             return ((i, kept_texts[i]) for i in indexes)
 
-    return _without_boilerplate(prepared, options, reread, signer)
-
-
-def _without_boilerplate(
-    prepared: Prepared, options: ScanOptions, reread: Reread, signer: Signer
-) -> Prepared:
-    """Step 3: learn boilerplate from a first clustering, then featurize affected docs again."""
-    pairs = find_candidates(prepared, options)
-    verified = verify_candidates(pairs, EvidenceCache(prepared.features), options.rule())
-    groups = connected_components(len(prepared.features), [(a, b) for a, b, _ in verified])
-    component = np.arange(len(prepared.features))
-    for number, members in enumerate(groups):
-        component[members] = len(prepared.features) + number
-    learned = boilerplate_learning.learn(
-        [f.units for f in prepared.features],
-        [f.unit_words for f in prepared.features],
-        component,
-        options.boilerplate_spread,
-    )
-    if learned.size == 0:
-        return prepared
-    affected = [i for i, f in enumerate(prepared.features) if np.isin(f.units, learned).any()]
+    affected = [i for i, f in enumerate(features) if np.isin(f.units, learned).any()]
     learned_set = frozenset(learned.tolist())
-    features = list(prepared.features)
-    signatures = prepared.signatures.copy()
-    for chunk in _batches(reread(affected, prepared.infos), BATCH_SIZE):  # type: ignore[arg-type]
-        indexes = [i for i, _ in chunk]
-        fresh = [extract(text, options.shingle_size, learned_set) for _, text in chunk]
-        signatures[indexes] = sign_batch(fresh, signer)
-        for i, f in zip(indexes, fresh, strict=True):
-            features[i] = f
-    return replace(prepared, features=features, signatures=signatures, boilerplate=learned)
+    fresh = list(features)
+    for index, text in reread(affected, infos):
+        fresh[index] = extract(text, options.shingle_size, learned_set)
+    return replace(
+        prepared,
+        features=fresh,
+        boilerplate=learned,
+        raw_words=np.array([f.words for f in features], dtype=np.int64),
+        candidate_sentences=[without(f.sentences, learned) for f in features],
+    )
+
+
+def learn_boilerplate(
+    keys: np.ndarray,
+    words: Sequence[int] | np.ndarray,
+    sentences: Sequence[np.ndarray],
+    units: Sequence[np.ndarray],
+    unit_words: Sequence[np.ndarray],
+    options: ScanOptions,
+) -> np.ndarray:
+    """Step 3: boilerplate units of a corpus from a first clustering of its full texts.
+
+    Needs only compact per-document arrays (band keys, sentence and unit hashes), so the
+    streaming executor and :func:`prepare` learn the same set.
+    """
+    if not options.learn_boilerplate or keys.shape[0] < options.boilerplate_spread:
+        return np.empty(0, dtype=np.uint64)
+    pairs = candidates_from(keys, np.asarray(words), sentences, options.min_words)
+    component = first_components(keys, pairs, options.bands_rows[1])
+    return boilerplate_learning.learn(units, unit_words, component, options.boilerplate_spread)
+
+
+def without(hashes: np.ndarray, removed: np.ndarray) -> np.ndarray:
+    """``hashes`` minus those in the sorted array ``removed``."""
+    if removed.size == 0 or hashes.size == 0:
+        return hashes
+    return hashes[~np.isin(hashes, removed)]
 
 
 def decide(
@@ -414,41 +482,69 @@ def decide(
     as features and signatures are the same: shingle size, permutations, boilerplate).
     Pass the same ``evidence`` cache to decide many rules over one prepared corpus."""
     options = options or prepared.options
-    evidence = evidence or EvidenceCache(prepared.features)
     pairs = find_candidates(prepared, options)
-    verified = verify_candidates(pairs, evidence, options.rule())
-    clusters = form_clusters(prepared, verified, options, evidence)
+    clusters, verified = decide_pairs(prepared, pairs, options, evidence)
+    words = prepared.words_before_boilerplate()
     stats = ScanStats(
         documents=len(prepared.features),
-        short=sum(1 for f in prepared.features if f.words < max(options.min_words, 1)),
+        short=int((words < max(options.min_words, 1)).sum()),
         boilerplate_units=int(prepared.boilerplate.size),
         candidate_pairs=len(pairs),
-        verified_pairs=len(verified),
+        verified_pairs=verified,
         clusters=len(clusters),
         duplicate_documents=sum(len(c.members) - 1 for c in clusters),
     )
     return clusters, stats
 
 
+def decide_pairs(
+    prepared: Prepared,
+    pairs: np.ndarray,
+    options: ScanOptions,
+    evidence: EvidenceCache | None = None,
+) -> tuple[list[Cluster], int]:
+    """Steps 5-6 for given candidate pairs: the clusters and the number of verified pairs."""
+    evidence = evidence or EvidenceCache(prepared.features)
+    verified = verify_candidates(pairs, evidence, options.rule())
+    return form_clusters(prepared, verified, options, evidence), len(verified)
+
+
 def scan_documents(
     documents: Iterable[Document],
     options: ScanOptions | None = None,
     problems: list[Problem] | None = None,
-    reread: Reread | None = None,
+    *,
+    jobs: int = 1,
+    reread_files: bool = False,
+    read_options: ReadOptions | None = None,
+    progress: Progress | None = None,
 ) -> ScanResult:
-    """Cluster near-duplicate documents from any iterable of :class:`Document`."""
+    """Cluster near-duplicate documents from any iterable of :class:`Document`.
+
+    Runs on the local executor (:mod:`dupfind.executor`) with ``jobs`` processes. With
+    ``reread_files`` the documents' files are read again for verification instead of keeping
+    every text in memory (what :func:`scan` does for files).
+    """
+    from dupfind import executor  # the executor builds on this module's stages
+
     options = options or ScanOptions()
     started = time.perf_counter()
-    prepared = prepare(documents, options, reread)
-    clusters, stats = decide(prepared, options)
-    stats.skipped = sum(1 for p in problems or () if p.fatal)
+    outcome = executor.run(
+        documents,
+        options,
+        jobs=jobs,
+        keep_texts=not reread_files,
+        read_options=read_options,
+        progress=progress,
+    )
+    outcome.stats.skipped = sum(1 for p in problems or () if p.fatal)
     return ScanResult(
         options=options,
-        stats=stats,
-        clusters=clusters,
+        stats=outcome.stats,
+        clusters=outcome.clusters,
         problems=list(problems or ()),
         seconds=time.perf_counter() - started,
-        boilerplate=prepared.boilerplate,
+        boilerplate=outcome.boilerplate,
     )
 
 
@@ -487,6 +583,8 @@ def scan(
     stdin: TextIO | None = None,
     on_problem: Callable[[Problem], None] | None = None,
     read_options: ReadOptions | None = None,
+    jobs: int = 1,
+    progress: Progress | None = None,
 ) -> ScanResult:
     """Find and cluster near-duplicate articles in files and folders.
 
@@ -510,7 +608,20 @@ def scan(
         options=read_options,
         on_problem=record,
     )
-    result = scan_documents(documents, options, problems, reread=files_reader(read_options))
+    result = scan_documents(
+        documents,
+        options,
+        problems,
+        jobs=jobs,
+        reread_files=not _reads_stdin(paths, read_options),
+        read_options=read_options,
+        progress=progress,
+    )
     result.problems = problems
     result.stats.skipped = sum(1 for p in problems if p.fatal)
     return result
+
+
+def _reads_stdin(paths: Sequence[str], read_options: ReadOptions | None) -> bool:
+    """Whether documents come from standard input itself (which cannot be read twice)."""
+    return "-" in paths and read_options is not None and read_options.input_format is not None

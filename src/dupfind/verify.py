@@ -56,21 +56,23 @@ class Evidence:
     aligned: bool = False
     spread: int = 0
     coherent: bool = True
+    words: int | None = None  # of the shorter text, boilerplate left out (None: not known)
 
     @classmethod
     def of(cls, left: Features, right: Features) -> Evidence:
+        words = min(left.words, right.words)
         if left.shingles.size == 0 or right.shingles.size == 0:
-            return cls(shared=0, jaccard=0.0, containment=0.0)
+            return cls(shared=0, jaccard=0.0, containment=0.0, words=words)
         common, left_index, right_index = np.intersect1d(
             left.shingles, right.shingles, assume_unique=True, return_indices=True
         )
         shared = int(common.size)
         if shared == 0:
-            return cls(shared=0, jaccard=0.0, containment=0.0)
+            return cls(shared=0, jaccard=0.0, containment=0.0, words=words)
         union = left.shingles.size + right.shingles.size - shared
         containment = shared / min(left.shingles.size, right.shingles.size)
         if containment < MIN_EXAMINED_CONTAINMENT:
-            return cls(shared=shared, jaccard=shared / union, containment=containment)
+            return cls(shared, shared / union, containment, words=words)
         left_start = int(left.first_window[left_index].min())
         right_start = int(right.first_window[right_index].min())
         shorter, shorter_index = (
@@ -87,6 +89,7 @@ class Evidence:
             and right_start <= head_length(right.windows),
             spread=_spread(shorter, shorter.first_window[shorter_index]),
             coherent=_coherent(left, left_start, right) or _coherent(right, right_start, left),
+            words=words,
         )
 
 
@@ -130,9 +133,13 @@ class DecisionRule:
     #: Verbatim shared sentences that let the shared text cover only half the shorter text:
     #: a copy trimmed to the wire's first sentences, padded with as much text of its own.
     sentences_for_half_spread: int = 3
+    #: Shorter texts (boilerplate left out) are never copies: captcha pages, cookie walls.
+    min_words: int = 0
 
     def accepts(self, evidence: Evidence) -> bool:
         if evidence.shared == 0 or not evidence.coherent:
+            return False
+        if evidence.words is not None and evidence.words < self.min_words:
             return False
         if evidence.jaccard >= self.identical:
             return True

@@ -1,0 +1,346 @@
+"""The local executor: runs the pipeline's stages over a stream, on all cores, in bounded memory.
+
+Stages (:mod:`dupfind.pipeline`) are pure functions over batches; this module decides where
+they run and what is kept between them, as datatrove keeps executors apart from steps. A
+cluster executor would schedule the same stage functions differently.
+
+Two passes, each spread over ``jobs`` worker processes:
+
+1. **Sketch**: read, normalize, shingle and sign every document once. Only compact numpy
+   arrays are kept: LSH band keys (``bands`` uint64 per document), word counts, and flat
+   arrays of sentence and line hashes. Texts and shingle sets are dropped.
+2. Boilerplate is learned, and candidate pairs found, from those arrays alone.
+3. **Verify**: the candidate graph is cut into connected components; batches of components
+   are handed to workers, which read *only those documents* again, compute their full
+   features (boilerplate left out), verify the candidate pairs and form the clusters. No pair
+   crosses a component, so the result equals :func:`dupfind.pipeline.decide` over the whole
+   corpus.
+
+Memory is about 0.6 KB per document plus the features of one batch of components per worker.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from itertools import islice
+
+import numpy as np
+
+from dupfind.cluster import UnionFind
+from dupfind.documents import Document
+from dupfind.features import extract
+from dupfind.lsh import band_keys
+from dupfind.minhash import Signer
+from dupfind.pipeline import (
+    BATCH_SIZE,
+    Cluster,
+    DocumentInfo,
+    Member,
+    Prepared,
+    ScanOptions,
+    ScanStats,
+    candidates_from,
+    decide_pairs,
+    learn_boilerplate,
+    without,
+)
+from dupfind.progress import Progress, Silent
+from dupfind.sources import ReadOptions, read_again
+
+VERIFY_BATCH_DOCUMENTS = 2_000
+
+
+@dataclass
+class Sketch:
+    """What pass 1 keeps of a batch of documents."""
+
+    keys: np.ndarray
+    words: np.ndarray
+    sentences: list[np.ndarray]
+    units: list[np.ndarray]
+    unit_words: list[np.ndarray]
+
+
+def sketch_batch(texts: Sequence[str], options: ScanOptions) -> Sketch:
+    """Pass 1 for a batch (runs in a worker): features, signatures, band keys; keep compact."""
+    features = [extract(text, options.shingle_size) for text in texts]
+    signer = Signer(num_perm=options.num_perm, seed=options.seed)
+    signatures = signer.sign([f.shingles for f in features])
+    return Sketch(
+        keys=band_keys(signatures, *options.bands_rows),
+        words=np.array([f.words for f in features], dtype=np.int64),
+        sentences=[f.sentences for f in features],
+        units=[f.units for f in features],
+        unit_words=[f.unit_words for f in features],
+    )
+
+
+@dataclass
+class VerifyJob:
+    """A batch of candidate-graph components for a worker to verify and cluster."""
+
+    indexes: list[int]  # global document indexes, the batch's local order
+    infos: list[DocumentInfo]
+    texts: list[str] | None  # given for in-memory documents; otherwise read again
+    pairs: np.ndarray  # candidate pairs in local indexes
+    boilerplate: np.ndarray
+    options: ScanOptions
+    read_options: ReadOptions | None
+
+
+def verify_batch(job: VerifyJob) -> tuple[list[list[Member]], int, int]:
+    """Pass 2 for a batch (runs in a worker): read again, featurize, verify, cluster.
+
+    Returns each cluster's members (canonical first), the verified pair count, and the number
+    of documents that could not be read again.
+    """
+    texts = job.texts if job.texts is not None else _read_texts(job.infos, job.read_options)
+    missing = sum(text is None for text in texts)
+    known = frozenset(job.boilerplate.tolist())
+    features = [extract(text or "", job.options.shingle_size, known) for text in texts]
+    prepared = Prepared(
+        job.infos,
+        features,
+        np.empty((len(features), 0), dtype=np.uint32),
+        job.boilerplate,
+        job.options,
+    )
+    clusters, verified = decide_pairs(prepared, job.pairs, job.options)
+    return [list(c.members) for c in clusters], verified, missing
+
+
+def _read_texts(
+    infos: Sequence[DocumentInfo], read_options: ReadOptions | None
+) -> list[str | None]:
+    by_path: dict[str, dict[str, int]] = {}
+    for index, info in enumerate(infos):
+        by_path.setdefault(info.path, {})[info.id] = index
+    texts: list[str | None] = [None] * len(infos)
+    for path, wanted in by_path.items():
+        for document in read_again(path, wanted, options=read_options):
+            if document.id in wanted:
+                texts[wanted[document.id]] = document.text
+    return texts
+
+
+class _Inline(Executor):
+    """Runs submitted work in this process (``jobs=1``), with the executor interface."""
+
+    def submit(self, fn: Callable, /, *args: object, **kwargs: object) -> Future:  # type: ignore[override]
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # handed to the caller through the future
+            future.set_exception(error)
+        return future
+
+
+def _ordered(executor: Executor, calls: Iterable[tuple[Callable, tuple]], window: int) -> Iterator:
+    """Results of ``calls`` in order, with at most ``window`` in flight (bounded memory)."""
+    pending: list[Future] = []
+    for fn, args in calls:
+        pending.append(executor.submit(fn, *args))
+        if len(pending) >= window:
+            yield pending.pop(0).result()
+    while pending:
+        yield pending.pop(0).result()
+
+
+def default_jobs() -> int:
+    """All cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@dataclass
+class StreamResult:
+    clusters: list[Cluster]
+    stats: ScanStats
+    boilerplate: np.ndarray
+
+
+def run(
+    documents: Iterable[Document],
+    options: ScanOptions,
+    *,
+    jobs: int = 1,
+    keep_texts: bool = False,
+    read_options: ReadOptions | None = None,
+    progress: Progress | None = None,
+) -> StreamResult:
+    """Scan a stream of documents (see the module docstring).
+
+    ``keep_texts`` keeps texts in memory for pass 2 (for documents that cannot be read again:
+    in-memory documents, standard input); otherwise pass 2 reads files again.
+    """
+    progress = progress or Silent()
+    jobs = max(1, jobs)
+    executor: Executor = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else _Inline()
+    try:
+        infos, sketch, texts = _sketch_all(documents, options, executor, jobs, keep_texts, progress)
+        boilerplate = learn_boilerplate(
+            sketch.keys, sketch.words, sketch.sentences, sketch.units, sketch.unit_words, options
+        )
+        del sketch.units, sketch.unit_words
+        sentences = [without(s, boilerplate) for s in sketch.sentences]
+        pairs = candidates_from(sketch.keys, sketch.words, sentences, options.min_words)
+        del sentences
+        stats = ScanStats(
+            documents=len(infos),
+            short=int((sketch.words < max(options.min_words, 1)).sum()),
+            boilerplate_units=int(boilerplate.size),
+            candidate_pairs=len(pairs),
+        )
+        jobs_list = _verify_jobs(infos, texts, pairs, boilerplate, options, read_options)
+        progress.start("verifying", total=len(pairs))
+        groups: list[list[Member]] = []
+        calls = ((verify_batch, (job,)) for job in jobs_list)
+        for job, (found, verified, _missing) in zip(
+            jobs_list, _ordered(executor, calls, 2 * jobs), strict=True
+        ):
+            groups.extend(found)
+            stats.verified_pairs += verified
+            progress.advance(len(job.pairs))
+        progress.finish()
+    finally:
+        executor.shutdown()
+    groups.sort(key=lambda members: (-len(members), members[0].id))
+    clusters = [Cluster(number=i + 1, members=tuple(m)) for i, m in enumerate(groups)]
+    stats.clusters = len(clusters)
+    stats.duplicate_documents = sum(len(c.members) - 1 for c in clusters)
+    return StreamResult(clusters, stats, boilerplate)
+
+
+def _sketch_all(
+    documents: Iterable[Document],
+    options: ScanOptions,
+    executor: Executor,
+    jobs: int,
+    keep_texts: bool,
+    progress: Progress,
+) -> tuple[list[DocumentInfo], Sketch, list[str] | None]:
+    """Pass 1 over the stream: infos and compact arrays for every document."""
+    infos: list[DocumentInfo] = []
+    texts: list[str] | None = [] if keep_texts else None
+    parts: list[Sketch] = []
+    progress.start("reading and signing")
+
+    def calls() -> Iterator[tuple[Callable, tuple]]:
+        iterator = iter(documents)
+        while batch := list(islice(iterator, BATCH_SIZE)):
+            infos.extend(DocumentInfo(d.id, d.title, d.path) for d in batch)
+            if texts is not None:
+                texts.extend(d.text for d in batch)
+            yield sketch_batch, ([d.text for d in batch], options)
+
+    for part in _ordered(executor, calls(), 2 * jobs):
+        parts.append(part)
+        progress.advance(part.words.size)
+    progress.finish()
+    bands = options.bands_rows[0]
+    return (
+        infos,
+        Sketch(
+            keys=np.concatenate([p.keys for p in parts]) if parts else np.empty((0, bands)),
+            words=np.concatenate([p.words for p in parts]) if parts else np.empty(0, np.int64),
+            sentences=[s for p in parts for s in p.sentences],
+            units=[u for p in parts for u in p.units],
+            unit_words=[w for p in parts for w in p.unit_words],
+        ),
+        texts,
+    )
+
+
+def _verify_jobs(
+    infos: list[DocumentInfo],
+    texts: list[str] | None,
+    pairs: np.ndarray,
+    boilerplate: np.ndarray,
+    options: ScanOptions,
+    read_options: ReadOptions | None,
+) -> list[VerifyJob]:
+    """Batches of whole connected components of the candidate graph, in document order."""
+    if pairs.size == 0:
+        return []
+    forest = UnionFind(len(infos))
+    for left, right in pairs.tolist():
+        forest.union(left, right)
+    nodes = np.unique(pairs)
+    roots = np.array([forest.find(int(n)) for n in nodes])
+    order = np.lexsort((nodes, roots))
+    component_of_pair = np.array([forest.find(int(a)) for a in pairs[:, 0]])
+
+    members: dict[int, list[int]] = {}
+    for node, root in zip(nodes[order].tolist(), roots[order].tolist(), strict=True):
+        members.setdefault(root, []).append(node)
+    pairs_of: dict[int, list[int]] = {}
+    for row, root in enumerate(component_of_pair.tolist()):
+        pairs_of.setdefault(root, []).append(row)
+
+    jobs: list[VerifyJob] = []
+    batch_roots: list[int] = []
+    size = 0
+    for root in sorted(members, key=lambda r: members[r][0]):
+        batch_roots.append(root)
+        size += len(members[root])
+        if size >= VERIFY_BATCH_DOCUMENTS:
+            jobs.append(
+                _job(
+                    batch_roots,
+                    members,
+                    pairs_of,
+                    pairs,
+                    infos,
+                    texts,
+                    boilerplate,
+                    options,
+                    read_options,
+                )
+            )
+            batch_roots, size = [], 0
+    if batch_roots:
+        jobs.append(
+            _job(
+                batch_roots,
+                members,
+                pairs_of,
+                pairs,
+                infos,
+                texts,
+                boilerplate,
+                options,
+                read_options,
+            )
+        )
+    return jobs
+
+
+def _job(
+    roots: list[int],
+    members: dict[int, list[int]],
+    pairs_of: dict[int, list[int]],
+    pairs: np.ndarray,
+    infos: list[DocumentInfo],
+    texts: list[str] | None,
+    boilerplate: np.ndarray,
+    options: ScanOptions,
+    read_options: ReadOptions | None,
+) -> VerifyJob:
+    indexes = [node for root in roots for node in members[root]]
+    local = {node: i for i, node in enumerate(indexes)}
+    rows = [row for root in roots for row in pairs_of[root]]
+    batch_pairs = np.array([[local[a], local[b]] for a, b in pairs[rows].tolist()], dtype=np.int64)
+    return VerifyJob(
+        indexes=indexes,
+        infos=[infos[i] for i in indexes],
+        texts=[texts[i] for i in indexes] if texts is not None else None,
+        pairs=batch_pairs.reshape(-1, 2),
+        boilerplate=boilerplate,
+        options=options,
+        read_options=read_options,
+    )
