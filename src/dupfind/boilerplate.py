@@ -25,6 +25,8 @@ later checks against it leave out the same furniture.
 Example::
 
     >>> import numpy as np
+
+from dupfind.ragged import Ragged
     >>> units = [np.array([1, 7], dtype=np.uint64), np.array([2, 7], dtype=np.uint64),
     ...          np.array([3, 7], dtype=np.uint64)]
     >>> words = [np.array([40, 3], dtype=np.uint32)] * 3
@@ -37,6 +39,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
+from dupfind.ragged import Ragged
 
 DEFAULT_MIN_SPREAD = 5
 DEFAULT_OWN_SHARE = 0.6
@@ -54,14 +58,14 @@ def learn(
     ``units[i]`` holds document ``i``'s unique unit hashes and ``unit_words[i]`` their lengths;
     ``components[i]`` is its cluster number from a first clustering. Vectorized: a few sorts.
     """
-    if not units:
+    if not len(units):
         return np.empty(0, dtype=np.uint64)
-    lengths = np.fromiter((u.size for u in units), dtype=np.int64, count=len(units))
-    if lengths.sum() == 0:
+    flat_units = Ragged.of(units)
+    if flat_units.values.size == 0:
         return np.empty(0, dtype=np.uint64)
-    hashes = np.concatenate(units)
-    words = np.concatenate(unit_words).astype(np.float64)
-    owners = np.repeat(np.arange(len(units)), lengths)
+    hashes = flat_units.values
+    words = Ragged.of(unit_words, np.uint32).values.astype(np.float64)
+    owners = np.repeat(np.arange(len(units)), flat_units.lengths)
     values, inverse, frequency = np.unique(hashes, return_inverse=True, return_counts=True)
 
     # Share of each document's words that are in units of its own.

@@ -31,7 +31,7 @@ import numpy as np
 
 from dupfind.cluster import UnionFind
 from dupfind.documents import Document
-from dupfind.features import extract
+from dupfind.features import extract, sketch
 from dupfind.lsh import band_keys
 from dupfind.minhash import Signer
 from dupfind.pipeline import (
@@ -45,9 +45,9 @@ from dupfind.pipeline import (
     candidates_from,
     decide_pairs,
     learn_boilerplate,
-    without,
 )
 from dupfind.progress import Progress, Silent
+from dupfind.ragged import Ragged
 from dupfind.sources import ReadOptions, read_again
 
 VERIFY_BATCH_DOCUMENTS = 2_000
@@ -55,26 +55,26 @@ VERIFY_BATCH_DOCUMENTS = 2_000
 
 @dataclass
 class Sketch:
-    """What pass 1 keeps of a batch of documents."""
+    """What pass 1 keeps of a batch of documents: flat arrays only."""
 
     keys: np.ndarray
     words: np.ndarray
-    sentences: list[np.ndarray]
-    units: list[np.ndarray]
-    unit_words: list[np.ndarray]
+    sentences: Ragged
+    units: Ragged
+    unit_words: Ragged
 
 
 def sketch_batch(texts: Sequence[str], options: ScanOptions) -> Sketch:
-    """Pass 1 for a batch (runs in a worker): features, signatures, band keys; keep compact."""
-    features = [extract(text, options.shingle_size) for text in texts]
+    """Pass 1 for a batch (runs in a worker): sketch, sign, band keys; keep compact."""
+    sketches = [sketch(text, options.shingle_size) for text in texts]
     signer = Signer(num_perm=options.num_perm, seed=options.seed)
-    signatures = signer.sign([f.shingles for f in features])
+    signatures = signer.sign([s.shingles for s in sketches])
     return Sketch(
         keys=band_keys(signatures, *options.bands_rows),
-        words=np.array([f.words for f in features], dtype=np.int64),
-        sentences=[f.sentences for f in features],
-        units=[f.units for f in features],
-        unit_words=[f.unit_words for f in features],
+        words=np.array([s.words for s in sketches], dtype=np.int64),
+        sentences=Ragged.of([s.sentences for s in sketches]),
+        units=Ragged.of([s.units for s in sketches]),
+        unit_words=Ragged.of([s.unit_words for s in sketches], np.uint32),
     )
 
 
@@ -187,7 +187,7 @@ def run(
             sketch.keys, sketch.words, sketch.sentences, sketch.units, sketch.unit_words, options
         )
         del sketch.units, sketch.unit_words
-        sentences = [without(s, boilerplate) for s in sketch.sentences]
+        sentences = sketch.sentences.without(boilerplate)
         pairs = candidates_from(sketch.keys, sketch.words, sentences, options.min_words)
         del sentences
         stats = ScanStats(
@@ -248,9 +248,9 @@ def _sketch_all(
         Sketch(
             keys=np.concatenate([p.keys for p in parts]) if parts else np.empty((0, bands)),
             words=np.concatenate([p.words for p in parts]) if parts else np.empty(0, np.int64),
-            sentences=[s for p in parts for s in p.sentences],
-            units=[u for p in parts for u in p.units],
-            unit_words=[w for p in parts for w in p.unit_words],
+            sentences=Ragged.join([p.sentences for p in parts]),
+            units=Ragged.join([p.units for p in parts]),
+            unit_words=Ragged.join([p.unit_words for p in parts]),
         ),
         texts,
     )

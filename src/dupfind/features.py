@@ -38,10 +38,12 @@ HEAD_FRACTION = 0.2
 # One regex pass yields words, line breaks and sentence stops (a stop followed by at most two
 # closing quotes or brackets and then a space or the end; the Chinese full stop needs none).
 _STOP = r"[.!?\u061f\u0964][\"')\]]{0,2}(?=\s|$)|\u3002"
-_SEGMENTS_PLAIN = re.compile(rf"{SPACED_TOKEN}|\n|{_STOP}")
-_SEGMENTS_FULL = re.compile(rf"{TOKEN}|\n|{_STOP}")
-_STOP_CHARS = frozenset(".!?\u061f\u0964\u3002")
-_WORD, _NEWLINE, _STOP_CODE = 0, 1, 2
+# Stops and line breaks become one-character markers that no word contains, so that after one
+# findall, numpy can tell words from markers without a Python loop over the items.
+_STOP_MARK, _LINE_MARK = "\x01", "\x02"
+_STOPS_TO_MARK = re.compile(_STOP)
+_SEGMENTS_PLAIN = re.compile(rf"{SPACED_TOKEN}|[{_STOP_MARK}{_LINE_MARK}]")
+_SEGMENTS_FULL = re.compile(rf"{TOKEN}|[{_STOP_MARK}{_LINE_MARK}]")
 
 _UNIT_MULTIPLIER = np.uint64(0x100000001B3)  # FNV prime: odd, so the powers never vanish
 _POWERS = np.cumprod(np.full(4096, _UNIT_MULTIPLIER, dtype=np.uint64), dtype=np.uint64)
@@ -104,40 +106,70 @@ def unit_hash(words: list[str]) -> int:
     return int(segment_hashes(hashes, np.zeros(hashes.size, dtype=np.int64))[0][0])
 
 
-def _tokens(prepared: str) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Words of prepared text with, for each, its line number and sentence number.
+def _tokens(prepared: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Words of prepared text (a numpy string array) with each one's line and sentence number.
 
     A sentence ends at a stop or at a blank line; a single line break does not end it, so a
     re-wrapped copy has the same sentences. Lines are the text's own lines.
     """
+    marked = _STOPS_TO_MARK.sub(f" {_STOP_MARK} ", prepared).replace("\n", f" {_LINE_MARK} ")
     pattern = _SEGMENTS_FULL if needs_full_tokenizer(prepared) else _SEGMENTS_PLAIN
-    items = pattern.findall(prepared)
-    if not items:
-        return [], np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    codes = np.fromiter(
-        (
-            _NEWLINE if item == "\n" else _STOP_CODE if item[0] in _STOP_CHARS else _WORD
-            for item in items
-        ),
-        dtype=np.int8,
-        count=len(items),
-    )
-    is_word = codes == _WORD
-    newline = codes == _NEWLINE
+    items = np.array(pattern.findall(marked))
+    if items.size == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return np.empty(0, dtype=str), empty, empty
+    newline = items == _LINE_MARK
+    stop = items == _STOP_MARK
+    is_word = ~(newline | stop)
     blank_line = newline.copy()
     blank_line[1:] &= newline[:-1]
     blank_line[0] = False
-    boundary = (codes == _STOP_CODE) | blank_line
     line = np.cumsum(newline)[is_word]
-    sentence = np.cumsum(boundary)[is_word]
-    words = [item for item, word in zip(items, is_word.tolist(), strict=True) if word]
-    return words, line, sentence
+    sentence = np.cumsum(stop | blank_line)[is_word]
+    return items[is_word], line, sentence
+
+
+@dataclass(frozen=True)
+class Sketched:
+    """The part of a document's features a streaming first pass keeps (see executor.py)."""
+
+    shingles: np.ndarray
+    words: int
+    sentences: np.ndarray
+    units: np.ndarray
+    unit_words: np.ndarray
+
+
+def sketch(text: str, shingle_size: int) -> Sketched:
+    """The cheaper first-pass features of a full text: shingles to sign, sentence hashes for
+    candidates, and line and sentence units for boilerplate learning."""
+    words, line, sentence = _tokens(prepare(text))
+    hashes = token_hashes(words.tolist())
+    units, unit_words, sentence_hashes, sentence_lengths = _units(hashes, line, sentence)
+    return Sketched(
+        shingles=np.unique(shingle_windows(hashes, shingle_size)),
+        words=int(words.size),
+        sentences=np.unique(sentence_hashes[sentence_lengths >= SENTENCE_MIN_WORDS]),
+        units=units,
+        unit_words=unit_words,
+    )
+
+
+def _units(
+    hashes: np.ndarray, line: np.ndarray, sentence: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Unique line and sentence units with their lengths, and the sentences themselves."""
+    line_hashes, line_lengths = segment_hashes(hashes, line)
+    sentence_hashes, sentence_lengths = segment_hashes(hashes, sentence)
+    units, first = np.unique(np.concatenate((line_hashes, sentence_hashes)), return_index=True)
+    unit_words = np.concatenate((line_lengths, sentence_lengths))[first].astype(np.uint32)
+    return units, unit_words, sentence_hashes, sentence_lengths
 
 
 def extract(text: str, shingle_size: int, boilerplate: Collection[int] = ()) -> Features:
     """Compute a document's features, leaving out its ``boilerplate`` lines and sentences."""
     words, line, sentence = _tokens(prepare(text))
-    hashes = token_hashes(words)
+    hashes = token_hashes(words.tolist())
     line_hashes, line_lengths = segment_hashes(hashes, line)
     sentence_hashes, sentence_lengths = segment_hashes(hashes, sentence)
     all_units = np.concatenate((line_hashes, sentence_hashes))
@@ -153,15 +185,14 @@ def extract(text: str, shingle_size: int, boilerplate: Collection[int] = ()) -> 
         if keep.all():
             keep = None
     if keep is not None:
-        words = [word for word, kept in zip(words, keep.tolist(), strict=True) if kept]
-        hashes, sentence = hashes[keep], sentence[keep]
+        words, hashes, sentence = words[keep], hashes[keep], sentence[keep]
         sentence_hashes, sentence_lengths = segment_hashes(hashes, sentence)
     long_sentences = sentence_hashes[sentence_lengths >= SENTENCE_MIN_WORDS]
     return _features(words, hashes, long_sentences, units, unit_words, shingle_size)
 
 
 def _features(
-    words: list[str],
+    words: np.ndarray,
     hashes: np.ndarray,
     sentence_hashes: np.ndarray,
     units: np.ndarray,
@@ -170,8 +201,7 @@ def _features(
 ) -> Features:
     windows = shingle_windows(hashes, shingle_size)
     shingles, first = np.unique(windows, return_index=True)
-    long_words = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-    long_words = long_words >= CONTENT_WORD_MIN_CHARS
+    long_words = np.char.str_len(words) >= CONTENT_WORD_MIN_CHARS
     head = hashes[: head_length(windows.size) + shingle_size].copy()
     head[~long_words[: head.size]] = 0
     return Features(
@@ -181,7 +211,7 @@ def _features(
         sentences=np.unique(sentence_hashes),
         units=units,
         unit_words=unit_words,
-        vocabulary=np.unique(hashes[long_words]) if words else _EMPTY,
+        vocabulary=np.unique(hashes[long_words]) if words.size else _EMPTY,
         head=head,
-        words=len(words),
+        words=int(words.size),
     )

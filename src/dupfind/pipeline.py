@@ -43,6 +43,7 @@ from dupfind.lsh import band_keys, candidate_pairs, optimal_bands, pairs_sharing
 from dupfind.minhash import Signer
 from dupfind.normalize import NORMALIZATION_VERSION
 from dupfind.progress import Progress
+from dupfind.ragged import Ragged
 from dupfind.sources import DEFAULT_INCLUDE, ReadOptions, iter_documents, read_again
 from dupfind.verify import MIN_EXAMINED_CONTAINMENT, DecisionRule, Evidence
 
@@ -256,9 +257,7 @@ def candidates_from(
     if eligible.size < 2:
         return np.empty((0, 2), dtype=np.int64)
     lsh = eligible[candidate_pairs(keys[eligible])]
-    sentence_sets = [sentences[i] for i in eligible]
-    owners = np.repeat(eligible, [s.size for s in sentence_sets])
-    hashes = np.concatenate(sentence_sets) if sentence_sets else np.empty(0, dtype=np.uint64)
+    hashes, owners = Ragged.of(sentences).select(eligible)
     by_sentence = pairs_sharing(hashes, owners, count)
     pairs = np.concatenate([lsh.reshape(-1, 2), by_sentence]).astype(np.int64)
     if pairs.size == 0:
