@@ -10,8 +10,9 @@ answers both with the same stages and the same decision rule as ``dupfind scan``
 3. **batch**: :func:`dupfind.pipeline.decide` clusters them among themselves (candidates,
    verification, guarded merging, as a scan does); each non-canonical member of a cluster is a
    match of its canonical member;
-4. **index**: candidates are the indexed documents sharing an LSH band key or a verbatim
-   sentence with a new one (indexed lookups, not a scan of the index); each is verified with
+4. **index**: candidates are the indexed documents sharing an LSH band key (of the
+   boilerplate-free features' signatures, as stored) or a verbatim sentence with a new one
+   (indexed lookups, not a scan of the index); each is verified with
    :meth:`dupfind.verify.Evidence.of` on the stored features and accepted by
    :meth:`dupfind.verify.DecisionRule.accepts`. Stored features are 32-bit
    (:func:`dupfind.index.narrow_features`), so new ones are narrowed the same way first. A
@@ -36,9 +37,7 @@ from pathlib import PurePath
 
 import numpy as np
 
-from dupfind import boilerplate as boilerplate_learning
 from dupfind.align import Alignment, align
-from dupfind.cluster import connected_components
 from dupfind.documents import Document, Problem
 from dupfind.features import Features, extract
 from dupfind.index import (
@@ -59,9 +58,9 @@ from dupfind.pipeline import (
     ScanOptions,
     decide,
     extract_batch,
-    find_candidates,
+    learn_boilerplate,
     sign_batch,
-    verify_candidates,
+    without,
 )
 from dupfind.sources import ReadOptions, read_again
 from dupfind.verify import Evidence
@@ -132,12 +131,33 @@ class CheckResult:
 
 @dataclass
 class Featurized:
-    """A batch after featurization: 64-bit features, signatures, and learned boilerplate."""
+    """A batch after featurization, as :func:`dupfind.pipeline.prepare` leaves a corpus.
+
+    ``features`` leave out the boilerplate (64-bit); ``signatures`` are theirs: what the index
+    stores and looks up. ``first_signatures``, ``raw_words`` and ``candidate_sentences`` are
+    those of the first pass (only the index's boilerplate left out), which a scan's candidate
+    generation reads: the batch is clustered exactly as a scan of it would be.
+    """
 
     features: list[Features]
     signatures: np.ndarray
+    first_signatures: np.ndarray
+    raw_words: np.ndarray
+    candidate_sentences: list[np.ndarray]
     learned: np.ndarray
     boilerplate: np.ndarray
+
+    def prepared(self, documents: Sequence[Document], options: ScanOptions) -> Prepared:
+        """The batch as :func:`dupfind.pipeline.decide` takes a corpus."""
+        return Prepared(
+            infos=[DocumentInfo(d.id, d.title, d.path) for d in documents],
+            features=self.features,
+            signatures=self.first_signatures,
+            boilerplate=self.boilerplate,
+            options=options,
+            raw_words=self.raw_words,
+            candidate_sentences=self.candidate_sentences,
+        )
 
 
 def options_for(options: ScanOptions, params: IndexParams) -> ScanOptions:
@@ -161,18 +181,30 @@ def params_for(options: ScanOptions) -> IndexParams:
 def featurize(documents: Sequence[Document], options: ScanOptions, known: np.ndarray) -> Featurized:
     """Features and signatures of ``documents`` without the ``known`` boilerplate units.
 
-    With ``options.learn_boilerplate`` and at least ``boilerplate_spread`` documents, more is
-    learned from the batch as a scan learns it (a first clustering, then units spread across
-    unrelated clusters) and the documents carrying it are featurized again.
+    With ``options.learn_boilerplate``, more is learned from the batch with scan's own step
+    (:func:`dupfind.pipeline.learn_boilerplate`: a first clustering, then units spread across
+    unrelated clusters) and the documents carrying it are featurized again. For a new index
+    (nothing ``known``) this is what :func:`dupfind.pipeline.prepare` does.
     """
     known = np.unique(np.asarray(known, dtype=np.uint64))
     known_set = frozenset(known.tolist())
     signer = Signer(num_perm=options.num_perm, seed=options.seed)
     features = extract_batch(documents, options.shingle_size, known_set)
-    signatures = sign_batch(features, signer)
+    first = sign_batch(features, signer)
+    raw_words = np.array([f.words for f in features], dtype=np.int64)
+    sentences = [f.sentences for f in features]
     learned = np.empty(0, dtype=np.uint64)
-    if options.learn_boilerplate and len(documents) >= options.boilerplate_spread:
-        learned = np.setdiff1d(_learn(features, signatures, options), known)
+    if options.learn_boilerplate and features:
+        found = learn_boilerplate(
+            band_keys(first, *options.bands_rows),
+            raw_words,
+            sentences,
+            [f.units for f in features],
+            [f.unit_words for f in features],
+            options,
+        )
+        learned = np.setdiff1d(found, known)
+    signatures = first.copy()
     if learned.size:
         union = known_set | frozenset(learned.tolist())
         affected = [i for i, f in enumerate(features) if np.isin(f.units, learned).any()]
@@ -181,25 +213,14 @@ def featurize(documents: Sequence[Document], options: ScanOptions, known: np.nda
             signatures[affected] = sign_batch(fresh, signer)
         for i, f in zip(affected, fresh, strict=True):
             features[i] = f
-    return Featurized(features, signatures, learned, np.union1d(known, learned))
-
-
-def _learn(features: list[Features], signatures: np.ndarray, options: ScanOptions) -> np.ndarray:
-    """Boilerplate units of a batch (as :func:`dupfind.pipeline.prepare` learns them)."""
-    count = len(features)
-    infos = [DocumentInfo(str(i), "", "") for i in range(count)]
-    prepared = Prepared(infos, features, signatures, np.empty(0, dtype=np.uint64), options)
-    pairs = find_candidates(prepared, options)
-    verified = verify_candidates(pairs, EvidenceCache(features), options.rule())
-    groups = connected_components(count, [(a, b) for a, b, _ in verified])
-    component = np.arange(count)
-    for number, members in enumerate(groups):
-        component[members] = count + number
-    return boilerplate_learning.learn(
-        [f.units for f in features],
-        [f.unit_words for f in features],
-        component,
-        options.boilerplate_spread,
+    return Featurized(
+        features=features,
+        signatures=signatures,
+        first_signatures=first,
+        raw_words=raw_words,
+        candidate_sentences=[without(s, learned) for s in sentences],
+        learned=learned,
+        boilerplate=np.union1d(known, learned),
     )
 
 
@@ -228,10 +249,14 @@ def _side(document: Document, features: Features) -> MatchSide:
 
 
 def _fresh(
-    documents: Iterable[Document], store: IndexStore | None, chunk: int = 1000
+    documents: Iterable[Document],
+    store: IndexStore | None,
+    moved: bool = False,
+    chunk: int = 1000,
 ) -> tuple[list[Document], list[str], int]:
     """The documents that are not indexed with the same content (with their content hashes),
-    and how many documents were read. Streams: unchanged texts are not kept."""
+    and how many documents were read. With ``moved``, also unchanged documents whose path or
+    title changed (so an add refreshes them). Streams: unchanged texts are not kept."""
     fresh: list[Document] = []
     hashes: list[str] = []
     seen = 0
@@ -242,7 +267,11 @@ def _fresh(
         indexed = store.entries(d.id for d in block) if store is not None else {}
         for document, digest in zip(block, digests, strict=True):
             entry = indexed.get(document.id)
-            if entry is None or entry.content_hash != digest:
+            if (
+                entry is None
+                or entry.content_hash != digest
+                or (moved and (entry.path, entry.title) != (document.path, document.title))
+            ):
                 fresh.append(document)
                 hashes.append(digest)
     # Ids are unique per read (dupfind.sources), but a caller may pass repeats: keep the last.
@@ -273,7 +302,7 @@ def check(
         skipped=sum(1 for p in problems if p.fatal),
         unchanged=seen - len(batch),
         checked=len(batch),
-        short=sum(1 for f in features if f.words < min_words),
+        short=int((featurized.raw_words < min_words).sum()),
         indexed=store.count() if store is not None else 0,
         boilerplate_units=int(known.size),
         learned_boilerplate=int(featurized.learned.size),
@@ -307,10 +336,8 @@ def _batch_matches(
 ) -> list[Match]:
     """New documents that copy each other: the scan's clusters over the batch."""
     features = featurized.features
-    infos = [DocumentInfo(d.id, d.title, d.path) for d in batch]
-    prepared = Prepared(infos, features, featurized.signatures, featurized.boilerplate, options)
     evidence = EvidenceCache(features)
-    clusters, scan_stats = decide(prepared, options, evidence)
+    clusters, scan_stats = decide(featurized.prepared(batch, options), options, evidence)
     stats.candidate_pairs += scan_stats.candidate_pairs
     stats.verified_pairs += scan_stats.verified_pairs
     position = {d.id: i for i, d in enumerate(batch)}
@@ -339,8 +366,12 @@ def _index_matches(
 ) -> list[Match]:
     """New documents that repeat indexed ones: indexed lookups, then exact verification."""
     features, min_words = featurized.features, max(options.min_words, 1)
-    eligible = np.array(
-        [i for i, f in enumerate(features) if f.words >= min_words and f.shingles.size],
+    eligible = np.array(  # as scan's candidates: long enough before boilerplate removal
+        [
+            i
+            for i, f in enumerate(features)
+            if featurized.raw_words[i] >= min_words and f.shingles.size
+        ],
         dtype=np.int64,
     )
     if eligible.size == 0:
@@ -361,7 +392,7 @@ def _index_matches(
     for query, key in pairs.tolist():
         i = int(eligible[query])
         entry, stored = loaded.get(key, (None, None))
-        if entry is None or stored is None or stored.words < min_words:
+        if entry is None or stored is None:
             continue
         if same_source(batch[i], entry):
             continue
@@ -389,6 +420,7 @@ class AddResult:
     replaced: list[str]
     unchanged: int
     boilerplate_added: int
+    documents: int = 0  # documents read
     seconds: float = 0.0
 
 
@@ -400,7 +432,7 @@ def add_documents(
     this batch teaches) and written with the learned units in one transaction."""
     started = time.perf_counter()
     options = options_for(options, store.params)
-    fresh, hashes, seen = _fresh(documents, store)
+    fresh, hashes, seen = _fresh(documents, store, moved=True)
     featurized = featurize(fresh, options, store.boilerplate())
     entries = [
         NewEntry(d.id, d.path, d.title, hashes[n], f, featurized.signatures[n])
@@ -412,6 +444,7 @@ def add_documents(
         replaced=sorted(written.replaced),
         unchanged=seen - len(fresh) + len(written.unchanged),
         boilerplate_added=written.boilerplate_added,
+        documents=seen,
         seconds=time.perf_counter() - started,
     )
 

@@ -9,6 +9,7 @@ import errno
 import json
 import os
 import sys
+from collections.abc import Iterator
 from enum import Enum
 from functools import partial
 from typing import Annotated
@@ -823,8 +824,9 @@ def _read_documents(
     read_options: ReadOptions,
     stderr: Console,
     problems: list[Problem],
-) -> list[Document]:
-    """Documents of the command line's paths, problems reported as scan reports them."""
+) -> Iterator[Document]:
+    """Documents of the command line's paths, streamed (a missing path fails at once),
+    problems reported as scan reports them."""
 
     def report(problem: Problem) -> None:
         if problem.fatal and strict:
@@ -835,21 +837,16 @@ def _read_documents(
             stderr.print(f"dupfind: {level}: {problem}", markup=False)
 
     try:
-        documents = list(
-            iter_documents(
-                paths,
-                include=tuple(include) if include else DEFAULT_INCLUDE,
-                exclude=tuple(exclude or ()),
-                stdin=sys.stdin,
-                options=read_options,
-                on_problem=report,
-            )
+        return iter_documents(
+            paths,
+            include=tuple(include) if include else DEFAULT_INCLUDE,
+            exclude=tuple(exclude or ()),
+            stdin=sys.stdin,
+            options=read_options,
+            on_problem=report,
         )
     except SourceError as error:
         raise UserError(str(error)) from error
-    if not documents:
-        raise UserError("no readable documents in " + ", ".join(paths))
-    return documents
 
 
 def _read_options(
@@ -861,7 +858,12 @@ def _read_options(
         raise UserError(str(error)) from error
 
 
-@index_app.command("add")
+@index_app.command(
+    "add",
+    help="Add documents to the index in one transaction (unchanged ones skipped, changed ones "
+    "replaced).\n\n--shingle-size, --num-perm, --lsh-threshold and --seed apply when the index "
+    "is created; later they must match it, or be left out.",
+)
 def index_add_command(
     paths: Annotated[
         list[str],
@@ -888,9 +890,12 @@ def index_add_command(
     lsh_threshold: LshThresholdOption = None,  # type: ignore[assignment]
     seed: SeedOption = None,  # type: ignore[assignment]
 ) -> int:
-    """Add documents to the index (one transaction): unchanged ones are skipped, changed ones
-    replaced. --shingle-size, --num-perm, --lsh-threshold and --seed apply when the index is
-    created; later they must match it (or be left out)."""
+    """Add documents to the index in one transaction (unchanged ones skipped, changed ones
+    replaced).
+
+    --shingle-size, --num-perm, --lsh-threshold and --seed apply when the index is created;
+    later they must match it, or be left out.
+    """
     stderr = _stderr_console(color)
     given = _given_params(
         shingle_size=shingle_size, num_perm=num_perm, lsh_threshold=lsh_threshold, seed=seed
@@ -914,6 +919,8 @@ def index_add_command(
             total = store.count()
         except IndexStoreError as error:
             raise UserError(str(error)) from error
+    if result.documents == 0:
+        raise UserError("no readable documents in " + ", ".join(paths))
     sys.stdout.write(
         f"{index}: {len(result.added)} added, {len(result.replaced)} replaced, "
         f"{result.unchanged} unchanged, {result.boilerplate_added} boilerplate units learned; "
@@ -954,7 +961,7 @@ def _check_options(
     )
 
 
-@index_app.command("stats")
+@index_app.command("stats", help="Documents, size on disk and parameters of the index.")
 def index_stats_command(
     index: IndexPathOption = DEFAULT_INDEX,
     output_format: Annotated[
@@ -975,7 +982,10 @@ def index_stats_command(
     return EXIT_OK
 
 
-@index_app.command("remove")
+@index_app.command(
+    "remove",
+    help="Remove documents from the index by id, in one transaction (ids not in it are reported).",
+)
 def index_remove_command(
     ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Ids of documents to remove.")],
     index: IndexPathOption = DEFAULT_INDEX,
@@ -995,7 +1005,11 @@ def index_remove_command(
     return EXIT_OK
 
 
-@app.command("check")
+@app.command(
+    "check",
+    help="Check new documents against the index and against each other: exit 1 when more than "
+    "--max-duplicates of them repeat something.",
+)
 def check_command(
     paths: Annotated[
         list[str],
@@ -1128,7 +1142,8 @@ def check_command(
             problems=problems,
         )
         result = check(documents, store, options, problems)
-        del documents
+        if result.stats.documents == 0:
+            raise UserError("no readable documents in " + ", ".join(paths))
         passed = result.stats.duplicate_documents <= max_duplicates
         if update is UpdateMode.always or (update is UpdateMode.clean and passed):
             if store is None:

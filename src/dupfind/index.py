@@ -29,8 +29,10 @@ B-tree per table.
 *as read* (decoded, extracted from HTML or a record, not normalized) so that an unchanged
 document is recognised before any normalization or shingling, and any edit, even cosmetic,
 re-featurizes it (harmless); the word count; the 128 x uint32 MinHash signature
-(datasketch-compatible, see :mod:`dupfind.minhash`); and the features in one zlib blob
-(:func:`encode_features`). Stored features are *narrowed*: shingle, vocabulary and head
+(datasketch-compatible, see :mod:`dupfind.minhash`); and the features in one blob
+(:func:`encode_features`: a 32-byte header, then the arrays, sorted ones as deltas, with
+their bytes grouped by significance so zlib packs the zero high bytes; about 5.3 KB for a
+750-word article). Stored features are *narrowed*: shingle, vocabulary and head
 hashes keep their low 32 bits (the bits MinHash already uses), first-occurrence positions are
 uint16 when a document has fewer than 65,536 windows, and the ``units`` used only to learn
 boilerplate are not kept. That halves the index; new documents are narrowed the same way
@@ -51,9 +53,17 @@ writers queue on the write lock for up to :data:`BUSY_TIMEOUT_SECONDS`
 (https://www.sqlite.org/pragma.html#pragma_busy_timeout), so concurrent ``index add`` and
 ``check --update`` processes all succeed. A new index is built in a temporary file and linked
 into place only when complete, so a concurrent opener sees no index or a whole one. A file
-that is not a dupfind index (not SQLite, another application's database, corrupt) is refused
-with :class:`NotAnIndexError` after reading its 100-byte header in Python, before SQLite
-opens it for writing: it is never written to.
+that is not a dupfind index (not SQLite, another application's database, empty) is refused
+with :class:`NotAnIndexError` from its 100-byte header, read in Python (the SQLite magic
+string, then ``application_id`` and ``user_version``, https://www.sqlite.org/fileformat.html):
+SQLite never opens it, so it is never written to, and no ``-wal``/``-shm`` files appear beside
+it (a ``mode=ro`` connection would leave those). A dupfind index with corrupt pages fails
+with a one-line :class:`IndexStoreError` at the first read (nothing is written before a write
+transaction, and a failed one is rolled back).
+
+**Candidates.** A band key or sentence shared by more than :data:`FANOUT_LIMIT` indexed
+documents proposes only the first that many: such keys are furniture, and a copy of a story
+indexed that many times still finds copies among them.
 """
 
 from __future__ import annotations
@@ -237,16 +247,35 @@ def narrow_features(features: Features) -> Features:
     )
 
 
-# magic, version, flags (bit 0: positions are uint16), windows, words, then the array lengths
+# magic, version, flags, windows, words, then the array lengths
 _HEADER = struct.Struct("<3sBBxxxIIIIII")
 _BLOB_MAGIC = b"dff"
 _BLOB_VERSION = 1
-_FLAG_SHORT_POSITIONS = 1
+_FLAG_SHORT_POSITIONS = 1  # first-occurrence positions are uint16
 _FLAG_COMPRESSED = 2
 
 
+def _planes(values: np.ndarray, dtype: str) -> bytes:
+    """Little-endian values with their bytes grouped by significance (all lowest bytes, then
+    the next...): the high bytes of deltas and positions are mostly zero, which zlib packs."""
+    width = np.dtype(dtype).itemsize
+    return np.ascontiguousarray(values, dtype=dtype).view(np.uint8).reshape(-1, width).T.tobytes()
+
+
+def _unplanes(data: bytes, offset: int, dtype: str, count: int) -> np.ndarray:
+    width = np.dtype(dtype).itemsize
+    planes = np.frombuffer(data, dtype=np.uint8, count=count * width, offset=offset)
+    return np.ascontiguousarray(planes.reshape(width, count).T).view(dtype).reshape(count)
+
+
+def _deltas(sorted_values: np.ndarray, dtype: type) -> np.ndarray:
+    values = sorted_values.astype(dtype)
+    return np.diff(values, prepend=dtype(0)) if values.size else values
+
+
 def encode_features(features: Features, compress: bool = True) -> bytes:
-    """One blob: a 32-byte header, then the narrowed arrays little-endian, zlib-compressed."""
+    """One blob: a 32-byte header, then the narrowed arrays (sorted ones as deltas) with
+    their bytes grouped by significance, zlib-compressed (about 5.3 KB for 750 words)."""
     f = narrow_features(features)
     short = f.windows < (1 << 16)
     flags = (_FLAG_SHORT_POSITIONS if short else 0) | (_FLAG_COMPRESSED if compress else 0)
@@ -263,11 +292,11 @@ def encode_features(features: Features, compress: bool = True) -> bytes:
     )
     payload = b"".join(
         (
-            f.shingles.astype("<u4").tobytes(),
-            f.first_window.astype("<u2" if short else "<u4").tobytes(),
-            f.sentences.astype(_U64).tobytes(),
-            f.vocabulary.astype("<u4").tobytes(),
-            f.head.astype("<u4").tobytes(),
+            _planes(_deltas(f.shingles, np.uint32), "<u4"),
+            _planes(f.first_window, "<u2" if short else "<u4"),
+            _planes(_deltas(f.sentences, np.uint64), "<u8"),
+            _planes(_deltas(f.vocabulary, np.uint32), "<u4"),
+            _planes(f.head, "<u4"),
         )
     )
     return header + (zlib.compress(payload, 6) if compress else payload)
@@ -286,14 +315,14 @@ def decode_features(blob: bytes) -> Features:
 
     def take(dtype: str, count: int) -> np.ndarray:
         nonlocal position
-        array = np.frombuffer(data, dtype=dtype, count=count, offset=position)
+        array = _unplanes(data, position, dtype, count)
         position += array.nbytes
         return array
 
-    shingles = take("<u4", n_shingles).astype(np.uint64)
+    shingles = np.cumsum(take("<u4", n_shingles), dtype=np.uint32).astype(np.uint64)
     first = take("<u2" if flags & _FLAG_SHORT_POSITIONS else "<u4", n_shingles).astype(np.uint32)
-    sentences = take("<u8", n_sentences).astype(np.uint64)
-    vocabulary = take("<u4", n_vocab).astype(np.uint64)
+    sentences = np.cumsum(take("<u8", n_sentences), dtype=np.uint64)
+    vocabulary = np.cumsum(take("<u4", n_vocab), dtype=np.uint32).astype(np.uint64)
     head = take("<u4", n_head).astype(np.uint64)
     return Features(
         shingles=shingles,
@@ -437,9 +466,7 @@ def _check_header(path: Path) -> None:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(
-        str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
-    )
+    connection = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
     connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
     connection.execute("PRAGMA temp_store = MEMORY")
     connection.execute("PRAGMA cache_size = -65536")  # 64 MB
@@ -482,6 +509,15 @@ def _create(path: Path, params: IndexParams) -> None:
 
 def _with_sidecars(path: Path) -> list[Path]:
     return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+
+
+@dataclass(frozen=True)
+class _Row:
+    """A document ready to write: its column values, band keys and sentence hashes."""
+
+    values: tuple
+    bands: list[tuple[int, int]]
+    sentences: list[int]
 
 
 class SQLiteIndex(IndexStore):
@@ -602,22 +638,28 @@ class SQLiteIndex(IndexStore):
                 chunk,
             )
 
-    def _index_rows(
-        self, doc: int, features: Features, signature: np.ndarray
-    ) -> tuple[list[tuple[int, int, int]], list[tuple[int, int]]]:
+    def _keys(self, features: Features, signature: np.ndarray) -> tuple[list, list[int]]:
+        """A document's ``(band, key)`` pairs and sentence hashes, as SQLite integers."""
         if features.shingles.size == 0:  # empty documents would all collide in every band
-            bands: list[tuple[int, int, int]] = []
+            bands: list[tuple[int, int]] = []
         else:
             keys = band_keys(signature.reshape(1, -1), self.params.bands, self.params.rows)[0]
-            bands = [(band, key, doc) for band, key in enumerate(_signed(keys))]
-        sentences = [(value, doc) for value in _signed(features.sentences)]
-        return bands, sentences
+            bands = list(enumerate(_signed(keys)))
+        return bands, _signed(features.sentences)
 
-    def _delete_rows(self, connection: sqlite3.Connection, doc: int, signature: bytes, blob: bytes):
+    def _delete_rows(
+        self, connection: sqlite3.Connection, doc: int, signature: bytes, blob: bytes
+    ) -> None:
+        """Delete a stored document's band and sentence rows (keys recomputed from it)."""
         old_signature = np.frombuffer(signature, dtype="<u4").astype(np.uint32)
-        bands, sentences = self._index_rows(doc, decode_features(blob), old_signature)
-        connection.executemany("DELETE FROM bands WHERE band = ? AND key = ? AND doc = ?", bands)
-        connection.executemany("DELETE FROM sentences WHERE hash = ? AND doc = ?", sentences)
+        bands, sentences = self._keys(decode_features(blob), old_signature)
+        connection.executemany(
+            "DELETE FROM bands WHERE band = ? AND key = ? AND doc = ?",
+            [(band, key, doc) for band, key in bands],
+        )
+        connection.executemany(
+            "DELETE FROM sentences WHERE hash = ? AND doc = ?", [(h, doc) for h in sentences]
+        )
 
     # -------------------------------------------------------------------------- reads
 
@@ -637,26 +679,29 @@ class SQLiteIndex(IndexStore):
                 for row in self._doc_rows(sorted(set(ids)))
             }
 
+    @staticmethod
+    def lookup_sql(table: str, columns: tuple[str, ...]) -> str:
+        """The candidate query: the query table ``temp.q_<table>`` of distinct keys, outside
+        (``CROSS JOIN`` fixes the loop order), joined on ``table``'s primary key, so each
+        key is one B-tree search and no table is scanned."""
+        on = " AND ".join(f"t.{c} = q.{c}" for c in columns)
+        selected = ", ".join(f"q.{c}" for c in columns)
+        return f"SELECT {selected}, t.doc FROM temp.q_{table} AS q CROSS JOIN {table} AS t ON {on}"
+
     def _lookup(self, table: str, columns: tuple[str, ...], rows: list[tuple[int, ...]]) -> list:
-        """Indexed documents holding each distinct key tuple of ``rows``, via a temp table
-        joined on the table's primary key (at most FANOUT_LIMIT documents per key)."""
+        """Indexed documents holding each distinct key tuple of ``rows`` (see lookup_sql)."""
         temp = f"temp.q_{table}"
         names = ", ".join(columns)
-        on = " AND ".join(f"t.{c} = q.{c}" for c in columns)
+        marks = ", ".join("?" * len(columns))
         with self._errors():
             self._connection.execute(f"DROP TABLE IF EXISTS {temp}")
             self._connection.execute(
                 f"CREATE TABLE {temp}({names}, PRIMARY KEY ({names})) WITHOUT ROWID"
             )
-            marks = ", ".join("?" * len(columns))
             self._connection.executemany(
                 f"INSERT OR IGNORE INTO {temp}({names}) VALUES ({marks})", rows
             )
-            # CROSS JOIN keeps the small query table outside: one primary-key search per key.
-            found = self._connection.execute(
-                f"SELECT {', '.join('q.' + c for c in columns)}, t.doc "
-                f"FROM {temp} AS q CROSS JOIN {table} AS t ON {on}"
-            ).fetchall()
+            found = self._connection.execute(self.lookup_sql(table, columns)).fetchall()
             self._connection.execute(f"DROP TABLE {temp}")
         return found
 
@@ -716,55 +761,23 @@ class SQLiteIndex(IndexStore):
     # -------------------------------------------------------------------------- writes
 
     def upsert(self, documents: Sequence[NewEntry], boilerplate: np.ndarray) -> UpsertResult:
-        result = UpsertResult()
         by_id: dict[str, NewEntry] = {}
         for document in documents:  # the last one given wins, as in a dict
             by_id[document.id] = document
+        # Encoded before the write lock is taken, so concurrent writers wait less.
+        prepared = {doc_id: self._prepare(by_id[doc_id]) for doc_id in sorted(by_id)}
+        units = [(value,) for value in _signed(np.asarray(boilerplate, dtype=np.uint64))]
+        result = UpsertResult()
         with self._write() as connection:
-            existing = {row[0]: row[1:] for row in self._doc_rows(sorted(by_id))}
+            existing = {row[0]: row[1:] for row in self._doc_rows(list(prepared))}
             band_rows: list[tuple[int, int, int]] = []
             sentence_rows: list[tuple[int, int]] = []
-            for doc_id in sorted(by_id):
-                new = by_id[doc_id]
-                old = existing.get(doc_id)
-                blob = encode_features(new.features)
-                signature = np.ascontiguousarray(new.signature, dtype="<u4").tobytes()
-                values = (
-                    new.path,
-                    new.title,
-                    new.content_hash,
-                    new.features.words,
-                    signature,
-                    blob,
-                )
-                if old is not None and old[3] == new.content_hash:
-                    if (old[1], old[2]) != (new.path, new.title):
-                        connection.execute(
-                            "UPDATE documents SET path = ?, title = ? WHERE doc = ?",
-                            (new.path, new.title, old[0]),
-                        )
-                    result.unchanged.append(doc_id)
-                    continue
-                if old is not None:
-                    doc = old[0]
-                    self._delete_rows(connection, doc, old[5], old[6])
-                    connection.execute(
-                        "UPDATE documents SET path = ?, title = ?, content_hash = ?, words = ?, "
-                        "signature = ?, features = ? WHERE doc = ?",
-                        (*values, doc),
-                    )
-                    result.replaced.append(doc_id)
-                else:
-                    cursor = connection.execute(
-                        "INSERT INTO documents(id, path, title, content_hash, words, signature, "
-                        "features) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (doc_id, *values),
-                    )
-                    doc = int(cursor.lastrowid or 0)
-                    result.added.append(doc_id)
-                bands, sentences = self._index_rows(doc, new.features, new.signature)
-                band_rows.extend(bands)
-                sentence_rows.extend(sentences)
+            for doc_id, row in prepared.items():
+                outcome, doc = self._write_document(connection, doc_id, row, existing.get(doc_id))
+                getattr(result, outcome).append(doc_id)
+                if outcome != "unchanged":
+                    band_rows.extend((band, key, doc) for band, key in row.bands)
+                    sentence_rows.extend((value, doc) for value in row.sentences)
             # In key order, so the B-trees are appended to page by page, not at random.
             band_rows.sort()
             sentence_rows.sort()
@@ -775,12 +788,48 @@ class SQLiteIndex(IndexStore):
                 "INSERT OR IGNORE INTO sentences(hash, doc) VALUES (?, ?)", sentence_rows
             )
             before = connection.total_changes
-            connection.executemany(
-                "INSERT OR IGNORE INTO boilerplate(hash) VALUES (?)",
-                [(value,) for value in _signed(np.asarray(boilerplate, dtype=np.uint64))],
-            )
+            connection.executemany("INSERT OR IGNORE INTO boilerplate(hash) VALUES (?)", units)
             result.boilerplate_added = connection.total_changes - before
         return result
+
+    def _prepare(self, new: NewEntry) -> _Row:
+        bands, sentences = self._keys(new.features, new.signature)
+        values = (
+            new.path,
+            new.title,
+            new.content_hash,
+            new.features.words,
+            np.ascontiguousarray(new.signature, dtype="<u4").tobytes(),
+            encode_features(new.features),
+        )
+        return _Row(values, bands, sentences)
+
+    def _write_document(
+        self, connection: sqlite3.Connection, doc_id: str, row: _Row, old: tuple | None
+    ) -> tuple[str, int]:
+        """Insert, replace or leave one document (inside the write transaction): returns
+        ``("added" | "replaced" | "unchanged", doc)``."""
+        path, title, digest = row.values[:3]
+        if old is not None and old[3] == digest:
+            if (old[1], old[2]) != (path, title):
+                connection.execute(
+                    "UPDATE documents SET path = ?, title = ? WHERE doc = ?", (path, title, old[0])
+                )
+            return "unchanged", old[0]
+        if old is not None:
+            self._delete_rows(connection, old[0], old[5], old[6])
+            connection.execute(
+                "UPDATE documents SET path = ?, title = ?, content_hash = ?, words = ?, "
+                "signature = ?, features = ? WHERE doc = ?",
+                (*row.values, old[0]),
+            )
+            return "replaced", old[0]
+        cursor = connection.execute(
+            "INSERT INTO documents(id, path, title, content_hash, words, signature, features) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (doc_id, *row.values),
+        )
+        return "added", int(cursor.lastrowid or 0)
 
     def remove(self, ids: Iterable[str]) -> list[str]:
         removed: list[str] = []
