@@ -284,14 +284,12 @@ def _verify_jobs(
 
     jobs: list[VerifyJob] = []
     batch_roots: list[int] = []
-    size = 0
-    for root in sorted(members, key=lambda r: members[r][0]):
-        batch_roots.append(root)
-        size += len(members[root])
-        if size >= VERIFY_BATCH_DOCUMENTS:
+
+    def flush() -> None:
+        if batch_roots:
             jobs.append(
                 _job(
-                    batch_roots,
+                    list(batch_roots),
                     members,
                     pairs_of,
                     pairs,
@@ -302,21 +300,16 @@ def _verify_jobs(
                     read_options,
                 )
             )
-            batch_roots, size = [], 0
-    if batch_roots:
-        jobs.append(
-            _job(
-                batch_roots,
-                members,
-                pairs_of,
-                pairs,
-                infos,
-                texts,
-                boilerplate,
-                options,
-                read_options,
-            )
-        )
+            batch_roots.clear()
+
+    size = 0
+    for root in sorted(members, key=lambda r: members[r][0]):
+        batch_roots.append(root)
+        size += len(members[root])
+        if size >= VERIFY_BATCH_DOCUMENTS:
+            flush()
+            size = 0
+    flush()
     return jobs
 
 
