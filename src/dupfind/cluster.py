@@ -80,23 +80,33 @@ def guarded_components(
     Plain union-find chains: an article that carries paragraphs of a second report verifies
     against that report, and one such edge would join two stories' clusters. Here, edges are
     taken in the given order (strongest first) and two groups merge only when at least
-    ``support`` of the pairs between their first ``sample`` members are copies by
-    ``is_copy``. Cost per merge is at most ``sample**2`` checks, so it stays linear.
+    ``support`` of the pairs between their ``sample`` smallest members are copies by
+    ``is_copy``. Cost per merge is at most ``sample**2`` checks, and member lists are joined
+    smaller into larger, so a cluster of n members costs O(n log n), not O(n**2).
     """
     forest = UnionFind(size)
     members: dict[int, list[int]] = {}
+    samples: dict[int, list[int]] = {}  # each group's ``sample`` smallest members, sorted
     for left, right in edges:
         root_left, root_right = forest.find(left), forest.find(right)
         if root_left == root_right:
             continue
-        group_left = members.get(root_left, [root_left])[:sample]
-        group_right = members.get(root_right, [root_right])[:sample]
+        group_left = samples.get(root_left, [root_left])
+        group_right = samples.get(root_right, [root_right])
         if len(group_left) * len(group_right) > 1:
             agreeing = sum(is_copy(a, b) for a in group_left for b in group_right)
             if agreeing < support * len(group_left) * len(group_right):
                 continue
-        merged = members.pop(root_left, [root_left]) + members.pop(root_right, [root_right])
+        list_left = members.pop(root_left, [root_left])
+        list_right = members.pop(root_right, [root_right])
+        if len(list_left) < len(list_right):
+            list_left, list_right = list_right, list_left
+        list_left.extend(list_right)
+        samples.pop(root_left, None)
+        samples.pop(root_right, None)
         forest.union(left, right)
-        members[forest.find(left)] = sorted(merged)
+        root = forest.find(left)
+        members[root] = list_left
+        samples[root] = sorted(group_left + group_right)[:sample]
     groups = [sorted(m) for m in members.values() if len(m) > 1]
     return sorted(groups, key=min)

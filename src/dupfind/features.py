@@ -34,6 +34,9 @@ SENTENCE_MIN_WORDS = 6
 CONTENT_WORD_MIN_CHARS = 4  # words this long carry meaning in most spaced scripts
 HEAD_MIN_WORDS = 15  # the head a pair may differ by is at least this long (see verify.py)
 HEAD_FRACTION = 0.2
+# No headline, byline and dateline block is longer than this: without a cap, 20% of a 50 MB
+# dump would let a copy of an article from its middle count as starting "at the top".
+HEAD_MAX_WORDS = 300
 
 # One regex pass yields words, line breaks and sentence stops (a stop followed by at most two
 # closing quotes or brackets and then a space or the end; the Chinese full stop needs none).
@@ -52,7 +55,7 @@ _EMPTY = np.empty(0, dtype=np.uint64)
 
 def head_length(windows: int) -> int:
     """How many leading words two copies may differ by (a new headline, byline, dateline)."""
-    return max(HEAD_MIN_WORDS, int(HEAD_FRACTION * windows))
+    return max(HEAD_MIN_WORDS, min(HEAD_MAX_WORDS, int(HEAD_FRACTION * windows)))
 
 
 @dataclass(frozen=True)

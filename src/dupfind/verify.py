@@ -11,8 +11,8 @@ So the evidence is what a person would look at:
   sentences of six words or more the two share (a rewrite of the same event shares none);
 * **alignment**: outlets keep a report's lead and cut from the bottom, so in two copies the
   shared text starts near the top of *both* (after at most a new headline, byline or dateline:
-  15 words or 20% of the text). Paragraphs of another report carried in the middle of an
-  article start far down in it;
+  15 words or 20% of the text, at most 300). Paragraphs of another report carried in the
+  middle of an article start far down in it;
 * **spread**: the shared text covers at least three of the four quarters of the shorter
   document (two when they share three verbatim sentences or more), not only a block of site
   furniture at its top or bottom;
