@@ -10,13 +10,15 @@ Two passes, each spread over ``jobs`` worker processes:
    arrays are kept: LSH band keys (``bands`` uint64 per document), word counts, and flat
    arrays of sentence and line hashes. Texts and shingle sets are dropped.
 2. Boilerplate is learned, and candidate pairs found, from those arrays alone.
-3. **Verify**: the candidate graph is cut into connected components; batches of components
-   are handed to workers, which read *only those documents* again, compute their full
-   features (boilerplate left out), verify the candidate pairs and form the clusters. No pair
-   crosses a component, so the result equals :func:`dupfind.pipeline.decide` over the whole
-   corpus.
+3. **Verify**: chunks of candidate pairs go to workers, which read *only those documents*
+   again, compute their full features (boilerplate left out) and keep the pairs the rule
+   accepts. The accepted pairs' graph is cut into connected components (the clusters to be,
+   small), and batches of components go to workers again to form the clusters with guarded
+   merging. No accepted pair crosses a component and guarded merging only compares members
+   of one, so the result equals :func:`dupfind.pipeline.decide` over the whole corpus.
 
-Memory is about 0.6 KB per document plus the features of one batch of components per worker.
+Memory is about 1.5 KB per document in the main process (band keys, word counts, sentence
+and line hashes, ids and titles) plus the features of one batch per worker.
 """
 
 from __future__ import annotations
@@ -49,8 +51,14 @@ from dupfind.pipeline import (
 from dupfind.progress import Progress, Silent
 from dupfind.ragged import Ragged
 from dupfind.sources import ReadOptions, read_again
+from dupfind.verify import Evidence
 
 VERIFY_BATCH_DOCUMENTS = 2_000
+#: Line and sentence units (for boilerplate learning) are kept for every document up to this
+#: many, then for one in UNIT_SAMPLE_EVERY: furniture recurs across the whole corpus, so a
+#: sample finds it, and units are the largest per-document arrays a scan keeps.
+UNIT_SAMPLE_ALL = 200_000
+UNIT_SAMPLE_EVERY = 5
 
 
 @dataclass
@@ -89,6 +97,73 @@ class VerifyJob:
     boilerplate: np.ndarray
     options: ScanOptions
     read_options: ReadOptions | None
+
+
+def accept_batch(job: VerifyJob) -> np.ndarray:
+    """Stage 3a for a chunk of candidate pairs (runs in a worker): which the rule accepts."""
+    texts = job.texts if job.texts is not None else _read_texts(job.infos, job.read_options)
+    known = frozenset(job.boilerplate.tolist())
+    features = [extract(text or "", job.options.shingle_size, known) for text in texts]
+    rule = job.options.rule()
+    return np.array(
+        [rule.accepts(Evidence.of(features[a], features[b])) for a, b in job.pairs.tolist()],
+        dtype=bool,
+    )
+
+
+def _accepted_pairs(
+    infos: list[DocumentInfo],
+    texts: list[str] | None,
+    pairs: np.ndarray,
+    boilerplate: np.ndarray,
+    options: ScanOptions,
+    read_options: ReadOptions | None,
+    executor: Executor,
+    jobs: int,
+    progress: Progress,
+) -> np.ndarray:
+    """Stage 3a: verify candidate pairs in chunks of at most VERIFY_BATCH_DOCUMENTS documents.
+
+    Chunks follow the pairs, not the candidate graph's components: LSH collisions on shared
+    furniture can join a large part of a big corpus into one component, which a single
+    worker would then verify alone. A document may be read in several chunks.
+    """
+    progress.start("verifying", total=len(pairs))
+    chunks: list[VerifyJob] = []
+    start = 0
+    while start < len(pairs):
+        seen: dict[int, int] = {}
+        stop = start
+        while stop < len(pairs) and len(seen) < VERIFY_BATCH_DOCUMENTS:
+            for node in pairs[stop].tolist():
+                seen.setdefault(node, len(seen))
+            stop += 1
+        indexes = list(seen)
+        chunk_pairs = np.array(
+            [[seen[a], seen[b]] for a, b in pairs[start:stop].tolist()], dtype=np.int64
+        )
+        chunks.append(
+            VerifyJob(
+                indexes=indexes,
+                infos=[infos[i] for i in indexes],
+                texts=[texts[i] for i in indexes] if texts is not None else None,
+                pairs=chunk_pairs.reshape(-1, 2),
+                boilerplate=boilerplate,
+                options=options,
+                read_options=read_options,
+            )
+        )
+        start = stop
+    masks = []
+    for chunk, mask in zip(
+        chunks, _ordered(executor, ((accept_batch, (c,)) for c in chunks), 2 * jobs), strict=True
+    ):
+        masks.append(mask)
+        progress.advance(len(chunk.pairs))
+    progress.finish()
+    if not masks:
+        return pairs.reshape(0, 2)
+    return pairs[np.concatenate(masks)]
 
 
 def verify_batch(job: VerifyJob) -> tuple[list[list[Member]], int, int]:
@@ -196,15 +271,18 @@ def run(
             boilerplate_units=int(boilerplate.size),
             candidate_pairs=len(pairs),
         )
-        jobs_list = _verify_jobs(infos, texts, pairs, boilerplate, options, read_options)
-        progress.start("verifying", total=len(pairs))
+        accepted = _accepted_pairs(
+            infos, texts, pairs, boilerplate, options, read_options, executor, jobs, progress
+        )
+        stats.verified_pairs = len(accepted)
+        jobs_list = _verify_jobs(infos, texts, accepted, boilerplate, options, read_options)
+        progress.start("clustering", total=len(accepted))
         groups: list[list[Member]] = []
         calls = ((verify_batch, (job,)) for job in jobs_list)
-        for job, (found, verified, _missing) in zip(
+        for job, (found, _verified, _missing) in zip(
             jobs_list, _ordered(executor, calls, 2 * jobs), strict=True
         ):
             groups.extend(found)
-            stats.verified_pairs += verified
             progress.advance(len(job.pairs))
         progress.finish()
     finally:
@@ -238,7 +316,14 @@ def _sketch_all(
                 texts.extend(d.text for d in batch)
             yield sketch_batch, ([d.text for d in batch], options)
 
+    seen = 0
     for part in _ordered(executor, calls(), 2 * jobs):
+        index = np.arange(seen, seen + part.words.size)
+        seen += part.words.size
+        if part.words.size and index[-1] >= UNIT_SAMPLE_ALL:
+            keep = (index < UNIT_SAMPLE_ALL) | (index % UNIT_SAMPLE_EVERY == 0)
+            part.units = part.units.keep_items(keep)
+            part.unit_words = part.unit_words.keep_items(keep)
         parts.append(part)
         progress.advance(part.words.size)
     progress.finish()

@@ -63,3 +63,9 @@ class Ragged(Sequence[np.ndarray]):
         keep = ~np.isin(self.values, removed)
         owners = np.repeat(np.arange(len(self)), self.lengths)
         return Ragged(self.values[keep], np.bincount(owners[keep], minlength=len(self)))
+
+    def keep_items(self, keep: np.ndarray) -> Ragged:
+        """The same number of items, those where ``keep`` is false emptied."""
+        owners = np.repeat(np.arange(len(self)), self.lengths)
+        mask = keep[owners]
+        return Ragged(self.values[mask], np.where(keep, self.lengths, 0))
