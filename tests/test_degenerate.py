@@ -246,3 +246,22 @@ def test_guarded_components_bookkeeping_is_linear_in_cluster_size(
     groups = cluster.guarded_components(n, [(0, i) for i in range(1, n)], lambda a, b: True)
     assert [len(g) for g in groups] == [n]
     assert handled <= 40 * n
+
+
+def test_large_candidate_components_are_verified_in_pair_chunks_with_the_same_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Components above the batch size are verified pair chunk by pair chunk, then their
+    # accepted components clustered: the clusters must not change.
+    texts = [article(1)] + [light_copy(article(1), seed) for seed in range(2, 30)]
+    texts += [article(seed) for seed in range(100, 140)]
+    texts += [article(200)] + [light_copy(article(200), seed) for seed in range(300, 310)]
+    documents = docs(texts)
+    reference = scan_documents(documents, jobs=1)
+    monkeypatch.setattr("dupfind.executor.VERIFY_BATCH_DOCUMENTS", 4)
+    chunked = scan_documents(documents, jobs=1)
+    assert sizes(reference) == [29, 11]
+    assert [[m.id for m in c.members] for c in chunked.clusters] == [
+        [m.id for m in c.members] for c in reference.clusters
+    ]
+    assert chunked.stats.verified_pairs >= reference.stats.verified_pairs

@@ -111,6 +111,20 @@ def accept_batch(job: VerifyJob) -> np.ndarray:
     )
 
 
+def _split_by_component_size(count: int, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs of components up to VERIFY_BATCH_DOCUMENTS documents, and the rest."""
+    if pairs.size == 0:
+        return pairs.reshape(0, 2), pairs.reshape(0, 2)
+    forest = UnionFind(count)
+    for left, right in pairs.tolist():
+        forest.union(left, right)
+    roots = np.array([forest.find(a) for a in pairs[:, 0].tolist()])
+    nodes = np.unique(pairs)
+    sizes = np.bincount(np.array([forest.find(n) for n in nodes.tolist()]), minlength=count)
+    large = sizes[roots] > VERIFY_BATCH_DOCUMENTS
+    return pairs[~large], pairs[large]
+
+
 def _accepted_pairs(
     infos: list[DocumentInfo],
     texts: list[str] | None,
@@ -271,18 +285,23 @@ def run(
             boilerplate_units=int(boilerplate.size),
             candidate_pairs=len(pairs),
         )
+        # Pairs of small candidate components are verified and clustered in one step; pairs of
+        # components too large for one worker are first verified in chunks of pairs.
+        small, large = _split_by_component_size(len(infos), pairs)
         accepted = _accepted_pairs(
-            infos, texts, pairs, boilerplate, options, read_options, executor, jobs, progress
+            infos, texts, large, boilerplate, options, read_options, executor, jobs, progress
         )
-        stats.verified_pairs = len(accepted)
-        jobs_list = _verify_jobs(infos, texts, accepted, boilerplate, options, read_options)
-        progress.start("clustering", total=len(accepted))
+        work = np.concatenate([small, accepted]).reshape(-1, 2)
+        work = work[np.lexsort((work[:, 1], work[:, 0]))] if work.size else work
+        jobs_list = _verify_jobs(infos, texts, work, boilerplate, options, read_options)
+        progress.start("verifying and clustering", total=len(work))
         groups: list[list[Member]] = []
         calls = ((verify_batch, (job,)) for job in jobs_list)
-        for job, (found, _verified, _missing) in zip(
+        for job, (found, verified, _missing) in zip(
             jobs_list, _ordered(executor, calls, 2 * jobs), strict=True
         ):
             groups.extend(found)
+            stats.verified_pairs += verified
             progress.advance(len(job.pairs))
         progress.finish()
     finally:
