@@ -152,19 +152,9 @@ def _accepted_pairs(
             for node in pairs[stop].tolist():
                 seen.setdefault(node, len(seen))
             stop += 1
-        indexes = list(seen)
-        chunk_pairs = np.array(
-            [[seen[a], seen[b]] for a, b in pairs[start:stop].tolist()], dtype=np.int64
-        )
         chunks.append(
-            VerifyJob(
-                indexes=indexes,
-                infos=[infos[i] for i in indexes],
-                texts=[texts[i] for i in indexes] if texts is not None else None,
-                pairs=chunk_pairs.reshape(-1, 2),
-                boilerplate=boilerplate,
-                options=options,
-                read_options=read_options,
+            _make_job(
+                list(seen), pairs[start:stop], infos, texts, boilerplate, options, read_options
             )
         )
         start = stop
@@ -429,14 +419,27 @@ def _job(
     read_options: ReadOptions | None,
 ) -> VerifyJob:
     indexes = [node for root in roots for node in members[root]]
-    local = {node: i for i, node in enumerate(indexes)}
     rows = [row for root in roots for row in pairs_of[root]]
-    batch_pairs = np.array([[local[a], local[b]] for a, b in pairs[rows].tolist()], dtype=np.int64)
+    return _make_job(indexes, pairs[rows], infos, texts, boilerplate, options, read_options)
+
+
+def _make_job(
+    indexes: list[int],
+    pairs: np.ndarray,
+    infos: list[DocumentInfo],
+    texts: list[str] | None,
+    boilerplate: np.ndarray,
+    options: ScanOptions,
+    read_options: ReadOptions | None,
+) -> VerifyJob:
+    """A job over documents ``indexes`` (global) and ``pairs`` of them, renumbered locally."""
+    local = {node: i for i, node in enumerate(indexes)}
+    local_pairs = np.array([[local[a], local[b]] for a, b in pairs.tolist()], dtype=np.int64)
     return VerifyJob(
         indexes=indexes,
         infos=[infos[i] for i in indexes],
         texts=[texts[i] for i in indexes] if texts is not None else None,
-        pairs=batch_pairs.reshape(-1, 2),
+        pairs=local_pairs.reshape(-1, 2),
         boilerplate=boilerplate,
         options=options,
         read_options=read_options,

@@ -37,6 +37,19 @@ def _score(value: float) -> float:
     return round(value, 4)
 
 
+def marked_alignment(
+    alignment: Alignment,
+    passages: bool,
+    is_boilerplate: Callable[[Passage], bool] | None,
+) -> dict[str, Any]:
+    """An alignment as JSON, each passage marked ``boilerplate`` when a marker is given."""
+    data = alignment_to_dict(alignment, passages=passages)
+    if passages and is_boilerplate is not None:
+        for passage, entry in zip(alignment.passages, data["passages"], strict=True):
+            entry["boilerplate"] = is_boilerplate(passage)
+    return data
+
+
 def member_to_dict(
     member: Member,
     alignment: Alignment | None = None,
@@ -55,12 +68,7 @@ def member_to_dict(
         "shared_sentences": member.shared_sentences,
     }
     if alignment is not None:
-        data["alignment"] = alignment_to_dict(alignment, passages=passages)
-        if passages and is_boilerplate is not None:
-            for passage, entry in zip(
-                alignment.passages, data["alignment"]["passages"], strict=True
-            ):
-                entry["boilerplate"] = is_boilerplate(passage)
+        data["alignment"] = marked_alignment(alignment, passages, is_boilerplate)
     return data
 
 
@@ -280,12 +288,7 @@ def match_to_dict(
         "scores": evidence_to_dict(match.evidence),
     }
     if alignment is not None:
-        data["alignment"] = alignment_to_dict(alignment, passages=passages)
-        if passages and is_boilerplate is not None:
-            for passage, entry in zip(
-                alignment.passages, data["alignment"]["passages"], strict=True
-            ):
-                entry["boilerplate"] = is_boilerplate(passage)
+        data["alignment"] = marked_alignment(alignment, passages, is_boilerplate)
     return data
 
 
