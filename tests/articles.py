@@ -17,13 +17,15 @@ _SYLLABLES = [
 _SMALL = ["the", "a", "of", "in", "to", "and", "on", "for", "with", "at", "by", "from", "said"]
 
 
-def _word(rng: random.Random) -> str:
+def word(rng: random.Random) -> str:
+    """An invented word of two to four syllables."""
     return "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4)))
 
 
-def _sentence(rng: random.Random) -> str:
+def sentence(rng: random.Random) -> str:
+    """An invented sentence of 10 to 18 words."""
     words = [
-        rng.choice(_SMALL) if rng.random() < 0.3 else _word(rng) for _ in range(rng.randint(10, 18))
+        rng.choice(_SMALL) if rng.random() < 0.3 else word(rng) for _ in range(rng.randint(10, 18))
     ]
     return words[0].capitalize() + " " + " ".join(words[1:]) + "."
 
@@ -31,7 +33,7 @@ def _sentence(rng: random.Random) -> str:
 def article(seed: int, paragraphs: int = 8) -> str:
     """A report of about 60 words per paragraph, deterministic by ``seed``."""
     rng = random.Random(seed)
-    body = [" ".join(_sentence(rng) for _ in range(rng.randint(3, 4))) for _ in range(paragraphs)]
+    body = [" ".join(sentence(rng) for _ in range(rng.randint(3, 4))) for _ in range(paragraphs)]
     return _headline(rng, body[0]) + "\n\n" + "\n\n".join(body) + "\n"
 
 
@@ -48,7 +50,7 @@ def copy_of(text: str, seed: int, keep: float = 0.75, furniture: str = "") -> st
     paragraphs = body.strip().split("\n\n")
     kept = paragraphs[: max(2, int(len(paragraphs) * keep))]
     headline = _headline(rng, paragraphs[0])
-    byline = f"By {_word(rng).capitalize()} {_word(rng).capitalize()}"
+    byline = f"By {word(rng).capitalize()} {word(rng).capitalize()}"
     if furniture:
         kept.insert(2, furniture)
     return headline + "\n\n" + byline + "\n\n" + "\n\n".join(kept) + "\n"

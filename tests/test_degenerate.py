@@ -15,14 +15,10 @@ from typing import Any
 import pytest
 
 import dupfind
+from articles import sentence, word
 from dupfind import Document, ScanResult, scan_documents
 from dupfind.lsh import DEFAULT_WINDOW
 
-_SYLLABLES = [
-    "bra", "to", "mel", "qui", "sa", "nor", "fen", "du", "lix", "po", "ar", "vim", "ce", "gal",
-    "ost", "ru", "den", "ya", "hob", "ik", "zu", "per", "lan", "mo", "ses", "tra", "wen", "ob",
-]  # fmt: skip
-_SMALL = ["the", "a", "of", "in", "to", "and", "on", "for", "with", "at", "by", "from", "said"]
 _FURNITURE = [
     "Story continues below the sponsored panel",
     "Sign up for the Valley Courier morning digest",
@@ -31,22 +27,11 @@ _FURNITURE = [
 ]
 
 
-def _word(rng: random.Random) -> str:
-    return "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4)))
-
-
-def _sentence(rng: random.Random) -> str:
-    words = [
-        rng.choice(_SMALL) if rng.random() < 0.3 else _word(rng) for _ in range(rng.randint(10, 18))
-    ]
-    return words[0].capitalize() + " " + " ".join(words[1:]) + "."
-
-
 def article(seed: int, paragraphs: int = 8) -> str:
     """An invented report of about 55 words per paragraph, deterministic by ``seed``."""
     rng = random.Random(seed)
-    headline = " ".join(_word(rng) for _ in range(6)).capitalize()
-    body = [" ".join(_sentence(rng) for _ in range(rng.randint(3, 4))) for _ in range(paragraphs)]
+    headline = " ".join(word(rng) for _ in range(6)).capitalize()
+    body = [" ".join(sentence(rng) for _ in range(rng.randint(3, 4))) for _ in range(paragraphs)]
     return headline + "\n\n" + "\n\n".join(body) + "\n"
 
 
@@ -61,7 +46,7 @@ def light_copy(text: str, seed: int) -> str:
         i = rng.randrange(1, len(paragraphs))
         words = paragraphs[i].split(" ")
         j = rng.randrange(len(words))
-        words[j] = _word(rng) + ("." if words[j].endswith(".") else "")
+        words[j] = word(rng) + ("." if words[j].endswith(".") else "")
         paragraphs[i] = " ".join(words)
     furniture = rng.choice(_FURNITURE)
     where = rng.random()

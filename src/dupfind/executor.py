@@ -381,18 +381,10 @@ def _verify_jobs(
 
     def flush() -> None:
         if batch_roots:
+            indexes = [node for root in batch_roots for node in members[root]]
+            rows = [row for root in batch_roots for row in pairs_of[root]]
             jobs.append(
-                _job(
-                    list(batch_roots),
-                    members,
-                    pairs_of,
-                    pairs,
-                    infos,
-                    texts,
-                    boilerplate,
-                    options,
-                    read_options,
-                )
+                _make_job(indexes, pairs[rows], infos, texts, boilerplate, options, read_options)
             )
             batch_roots.clear()
 
@@ -405,22 +397,6 @@ def _verify_jobs(
             size = 0
     flush()
     return jobs
-
-
-def _job(
-    roots: list[int],
-    members: dict[int, list[int]],
-    pairs_of: dict[int, list[int]],
-    pairs: np.ndarray,
-    infos: list[DocumentInfo],
-    texts: list[str] | None,
-    boilerplate: np.ndarray,
-    options: ScanOptions,
-    read_options: ReadOptions | None,
-) -> VerifyJob:
-    indexes = [node for root in roots for node in members[root]]
-    rows = [row for root in roots for row in pairs_of[root]]
-    return _make_job(indexes, pairs[rows], infos, texts, boilerplate, options, read_options)
 
 
 def _make_job(
