@@ -250,3 +250,34 @@ def test_large_candidate_components_are_verified_in_pair_chunks_with_the_same_re
         [m.id for m in c.members] for c in reference.clusters
     ]
     assert chunked.stats.verified_pairs >= reference.stats.verified_pairs
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_files_read_by_workers_report_problems_in_walk_order(tmp_path: Path, jobs: int) -> None:
+    for i in range(30):
+        (tmp_path / f"{i:02d}.txt").write_text(article(100 + i), encoding="utf-8")
+    (tmp_path / "05.txt").write_bytes(b"\x00\x01binary\x00")
+    (tmp_path / "27.txt").write_bytes(b"\x00\x02binary\x00")
+    (tmp_path / "10.txt").write_text(article(105), encoding="utf-8")  # 05.txt held this story
+    (tmp_path / "11.txt").write_text(article(100), encoding="utf-8")  # a copy of 00.txt
+    seen: list[str] = []
+    result = dupfind.scan([str(tmp_path)], jobs=jobs, on_problem=lambda p: seen.append(p.path))
+    assert [Path(p).name for p in seen] == ["05.txt", "27.txt"]
+    assert result.stats.documents == 28 and result.stats.skipped == 2
+    assert [[m.id for m in c.members] for c in result.clusters] == [["00.txt", "11.txt"]]
+
+
+class _Stop(Exception):
+    """What a strict caller raises from its problem sink."""
+
+
+def test_a_raising_problem_sink_stops_a_parallel_scan(tmp_path: Path) -> None:
+    for i in range(10):
+        (tmp_path / f"{i:02d}.txt").write_text(article(200 + i), encoding="utf-8")
+    (tmp_path / "03.txt").write_bytes(b"\x00\x01binary\x00")
+
+    def strict(problem: object) -> None:
+        raise _Stop(str(problem))
+
+    with pytest.raises(_Stop, match="03.txt"):
+        dupfind.scan([str(tmp_path)], jobs=2, on_problem=strict)

@@ -32,7 +32,7 @@ from itertools import islice
 import numpy as np
 
 from dupfind.cluster import UnionFind
-from dupfind.documents import Document
+from dupfind.documents import Document, Problem
 from dupfind.features import extract, sketch
 from dupfind.lsh import band_keys
 from dupfind.minhash import Signer
@@ -50,7 +50,7 @@ from dupfind.pipeline import (
 )
 from dupfind.progress import Progress, Silent
 from dupfind.ragged import Ragged
-from dupfind.sources import ReadOptions, read_again
+from dupfind.sources import PendingFile, ReadOptions, read_again, read_pending
 from dupfind.verify import Evidence
 
 VERIFY_BATCH_DOCUMENTS = 2_000
@@ -72,8 +72,31 @@ class Sketch:
     unit_words: Ragged
 
 
+def read_batch(
+    items: Sequence[Document | PendingFile], read_options: ReadOptions | None
+) -> tuple[list[Document], list[Problem]]:
+    """The documents of a batch, reading its pending files, and the problems met doing so."""
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    for item in items:
+        if isinstance(item, PendingFile):
+            documents.extend(read_pending(item, read_options, problems.append))
+        else:
+            documents.append(item)
+    return documents, problems
+
+
+def read_and_sketch_batch(
+    items: Sequence[Document | PendingFile], options: ScanOptions, read_options: ReadOptions | None
+) -> tuple[list[DocumentInfo], list[Problem], Sketch]:
+    """Pass 1 for a batch (runs in a worker): read pending files, then :func:`sketch_batch`."""
+    documents, problems = read_batch(items, read_options)
+    infos = [DocumentInfo(d.id, d.title, d.path) for d in documents]
+    return infos, problems, sketch_batch([d.text for d in documents], options)
+
+
 def sketch_batch(texts: Sequence[str], options: ScanOptions) -> Sketch:
-    """Pass 1 for a batch (runs in a worker): sketch, sign, band keys; keep compact."""
+    """Pass 1 for a batch of texts: sketch, sign, band keys; keep compact."""
     sketches = [sketch(text, options.shingle_size) for text in texts]
     signer = Signer(num_perm=options.num_perm, seed=options.seed)
     signatures = signer.sign([s.shingles for s in sketches])
@@ -228,6 +251,10 @@ def _ordered(executor: Executor, calls: Iterable[tuple[Callable, tuple]], window
         yield pending.pop(0).result()
 
 
+def _ignore(problem: Problem) -> None:
+    """Default problem sink: drop."""
+
+
 def default_jobs() -> int:
     """All cores this process may use."""
     try:
@@ -244,24 +271,30 @@ class StreamResult:
 
 
 def run(
-    documents: Iterable[Document],
+    documents: Iterable[Document | PendingFile],
     options: ScanOptions,
     *,
     jobs: int = 1,
     keep_texts: bool = False,
     read_options: ReadOptions | None = None,
+    on_problem: Callable[[Problem], None] | None = None,
     progress: Progress | None = None,
 ) -> StreamResult:
     """Scan a stream of documents (see the module docstring).
 
     ``keep_texts`` keeps texts in memory for pass 2 (for documents that cannot be read again:
-    in-memory documents, standard input); otherwise pass 2 reads files again.
+    in-memory documents, standard input); otherwise pass 2 reads files again. Files still
+    to read (:class:`PendingFile`) are read with ``read_options``; problems met reading them
+    go to ``on_problem``, in stream order.
     """
     progress = progress or Silent()
+    report = on_problem or _ignore
     jobs = max(1, jobs)
     executor: Executor = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else _Inline()
     try:
-        infos, sketch, texts = _sketch_all(documents, options, executor, jobs, keep_texts, progress)
+        infos, sketch, texts = _sketch_all(
+            documents, options, executor, jobs, keep_texts, read_options, report, progress
+        )
         boilerplate = learn_boilerplate(
             sketch.keys, sketch.words, sketch.sentences, sketch.units, sketch.unit_words, options
         )
@@ -304,14 +337,19 @@ def run(
 
 
 def _sketch_all(
-    documents: Iterable[Document],
+    documents: Iterable[Document | PendingFile],
     options: ScanOptions,
     executor: Executor,
     jobs: int,
     keep_texts: bool,
+    read_options: ReadOptions | None,
+    on_problem: Callable[[Problem], None],
     progress: Progress,
 ) -> tuple[list[DocumentInfo], Sketch, list[str] | None]:
-    """Pass 1 over the stream: infos and compact arrays for every document."""
+    """Pass 1 over the stream: infos and compact arrays for every document.
+
+    Pending files are read by the workers; documents already read travel with their text.
+    """
     infos: list[DocumentInfo] = []
     texts: list[str] | None = [] if keep_texts else None
     parts: list[Sketch] = []
@@ -320,13 +358,18 @@ def _sketch_all(
     def calls() -> Iterator[tuple[Callable, tuple]]:
         iterator = iter(documents)
         while batch := list(islice(iterator, BATCH_SIZE)):
-            infos.extend(DocumentInfo(d.id, d.title, d.path) for d in batch)
-            if texts is not None:
+            if texts is not None:  # texts are kept here, so read here
+                batch, problems = read_batch(batch, read_options)
+                for problem in problems:
+                    on_problem(problem)
                 texts.extend(d.text for d in batch)
-            yield sketch_batch, ([d.text for d in batch], options)
+            yield read_and_sketch_batch, (batch, options, read_options)
 
     seen = 0
-    for part in _ordered(executor, calls(), 2 * jobs):
+    for batch_infos, problems, part in _ordered(executor, calls(), 2 * jobs):
+        for problem in problems:
+            on_problem(problem)
+        infos.extend(batch_infos)
         index = np.arange(seen, seen + part.words.size)
         seen += part.words.size
         if part.words.size and index[-1] >= UNIT_SAMPLE_ALL:

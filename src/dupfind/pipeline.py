@@ -44,7 +44,7 @@ from dupfind.minhash import Signer
 from dupfind.normalize import NORMALIZATION_VERSION
 from dupfind.progress import Progress
 from dupfind.ragged import Ragged
-from dupfind.sources import DEFAULT_INCLUDE, ReadOptions, iter_documents, read_again
+from dupfind.sources import DEFAULT_INCLUDE, ReadOptions, iter_sources, read_again
 from dupfind.verify import MIN_EXAMINED_CONTAINMENT, DecisionRule, Evidence
 
 BATCH_SIZE = 512
@@ -516,6 +516,7 @@ def scan_documents(
     jobs: int = 1,
     reread_files: bool = False,
     read_options: ReadOptions | None = None,
+    on_problem: Callable[[Problem], None] | None = None,
     progress: Progress | None = None,
 ) -> ScanResult:
     """Cluster near-duplicate documents from any iterable of :class:`Document`.
@@ -534,6 +535,7 @@ def scan_documents(
         jobs=jobs,
         keep_texts=not reread_files,
         read_options=read_options,
+        on_problem=on_problem,
         progress=progress,
     )
     outcome.stats.skipped = sum(1 for p in problems or () if p.fatal)
@@ -599,7 +601,7 @@ def scan(
         if on_problem is not None:
             on_problem(problem)
 
-    documents = iter_documents(
+    documents = iter_sources(
         paths,
         include=include,
         exclude=exclude,
@@ -608,12 +610,13 @@ def scan(
         on_problem=record,
     )
     result = scan_documents(
-        documents,
+        documents,  # type: ignore[arg-type]  # pending files are read by the executor
         options,
         problems,
         jobs=jobs,
         reread_files=not _reads_stdin(paths, read_options),
         read_options=read_options,
+        on_problem=record,
         progress=progress,
     )
     result.problems = problems

@@ -39,7 +39,7 @@ import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePath
 from typing import IO, TextIO
@@ -49,6 +49,7 @@ from dupfind.formats import (
     BINARY_SNIFF,
     DEFAULT_READ_OPTIONS,
     FORMATS,
+    GZIP_SUFFIX,
     READERS,
     TITLE_MAX,
     Format,
@@ -56,6 +57,7 @@ from dupfind.formats import (
     Reader,
     ReadOptions,
     decode_text,
+    format_for,
     make_title,
     read_stream,
 )
@@ -70,15 +72,18 @@ __all__ = [
     "TITLE_MAX",
     "Format",
     "InputFormat",
+    "PendingFile",
     "ReadOptions",
     "Reader",
     "SourceError",
     "check_paths",
     "decode_text",
     "iter_documents",
+    "iter_sources",
     "make_title",
     "read_again",
     "read_file",
+    "read_pending",
 ]
 
 _WALKED = ("*.txt", "*.md", "*.html", "*.htm", "*.jsonl", "*.ndjson", "*.rss", "*.atom", "*.xml")
@@ -189,6 +194,8 @@ def _split_record_id(path: str, doc_id: str) -> tuple[str, str | None]:
     ``doc_id`` is the file's own id unless it is ``<an id of this file>#<key>``: then it
     names one record and the file id is the part before ``#``.
     """
+    if "#" not in doc_id:
+        return doc_id, None  # record ids always have a "#": skip resolving the path
     candidates = _path_ids(path)
     if doc_id in candidates:
         return doc_id, None
@@ -508,18 +515,44 @@ def _registered(ids: _Ids, file_id: str, documents: Iterable[Document]) -> Itera
         yield document
 
 
+@dataclass(frozen=True)
+class PendingFile:
+    """A file holding one document, found but not read yet: whoever reads it (a worker
+    process) calls :func:`read_pending`. Its id is final: one-document files take their
+    file id, already made unique among all sources."""
+
+    path: str
+    id: str
+
+
+def read_pending(
+    pending: PendingFile, options: ReadOptions | None = None, on_problem: ProblemSink | None = None
+) -> Iterator[Document]:
+    """The document of a :class:`PendingFile` (none if it cannot be read: see ``on_problem``)."""
+    return read_file(pending.path, pending.id, options=options, on_problem=on_problem)
+
+
+def _holds_one_document(path: str, options: ReadOptions) -> bool:
+    """Whether the file's format is a one-document format (text, Markdown, HTML)."""
+    name = path[: -len(GZIP_SUFFIX)] if path.lower().endswith(GZIP_SUFFIX) else path
+    return not format_for(name, options)[0].records
+
+
 def _generate(
     args: list[str],
     filt: _Filter,
     options: ReadOptions,
     stdin: TextIO | IO[bytes] | None,
     report: ProblemSink,
-) -> Iterator[Document]:
+    defer: bool = False,
+) -> Iterator[Document | PendingFile]:
     ids = _Ids()
     seen: set[str] = set()  # resolved paths already read
     stdin_read = False
 
-    def read(path: str, doc_id: str) -> Iterator[Document]:
+    def read(path: str, doc_id: str) -> Iterator[Document | PendingFile]:
+        if defer and _holds_one_document(path, options):
+            return iter((PendingFile(path, doc_id),))
         return _registered(ids, doc_id, read_file(path, doc_id, options=options, on_problem=report))
 
     for arg in args:
@@ -539,8 +572,12 @@ def _generate(
                 if real in seen:
                     continue
                 seen.add(real)
-                joined = (PurePath(arg) / rel).as_posix()
-                yield from read(path, ids.take(rel, joined, Path(real).as_posix()))
+                if rel in ids.used:  # rare: build the fallback ids only when needed
+                    joined = (PurePath(arg) / rel).as_posix()
+                    doc_id = ids.take(rel, joined, Path(real).as_posix())
+                else:
+                    doc_id = ids.take(rel)
+                yield from read(path, doc_id)
         else:
             if filt.excludes_explicit_file(arg):
                 continue
@@ -576,6 +613,36 @@ def iter_documents(
     document. Unreadable or binary files, malformed records and refused feeds become
     :class:`Problem` objects passed to ``on_problem`` (dropped if None) and are skipped.
     """
+    return _sources(paths, include, exclude, stdin, options, on_problem, defer=False)  # type: ignore[return-value]
+
+
+def iter_sources(
+    paths: Sequence[str],
+    *,
+    include: Sequence[str] = DEFAULT_INCLUDE,
+    exclude: Sequence[str] = (),
+    stdin: TextIO | IO[bytes] | None = None,
+    options: ReadOptions | None = None,
+    on_problem: ProblemSink | None = None,
+) -> Iterator[Document | PendingFile]:
+    """:func:`iter_documents`, except that one-document files come as :class:`PendingFile`.
+
+    A parallel scan hands those to its worker processes to read, so the process that walks
+    the folders does not also read and decode every file. Files holding records (JSON
+    Lines, feeds) and standard input are still read here, as streams, in order.
+    """
+    return _sources(paths, include, exclude, stdin, options, on_problem, defer=True)
+
+
+def _sources(
+    paths: Sequence[str],
+    include: Sequence[str],
+    exclude: Sequence[str],
+    stdin: TextIO | IO[bytes] | None,
+    options: ReadOptions | None,
+    on_problem: ProblemSink | None,
+    defer: bool,
+) -> Iterator[Document | PendingFile]:
     options = options or DEFAULT_READ_OPTIONS
     stream_stdin = options.input_format is not None
     expand = STDIN_PATH in paths and not stream_stdin
@@ -584,4 +651,4 @@ def iter_documents(
     if missing:
         raise SourceError(missing[0].path, missing[0].message)
     filt = _Filter(include, exclude)
-    return _generate(args, filt, options, stdin, on_problem or _drop)
+    return _generate(args, filt, options, stdin, on_problem or _drop, defer)
