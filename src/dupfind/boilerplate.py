@@ -25,8 +25,6 @@ later checks against it leave out the same furniture.
 Example::
 
     >>> import numpy as np
-
-from dupfind.ragged import Ragged
     >>> units = [np.array([1, 7], dtype=np.uint64), np.array([2, 7], dtype=np.uint64),
     ...          np.array([3, 7], dtype=np.uint64)]
     >>> words = [np.array([40, 3], dtype=np.uint32)] * 3
@@ -40,6 +38,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from dupfind.arrays import unique
 from dupfind.ragged import Ragged
 
 DEFAULT_MIN_SPREAD = 5
@@ -76,8 +75,9 @@ def learn(
 
     # Distinct first-pass clusters among the documents of each unit.
     cluster = np.asarray(components, dtype=np.int64)[owners]
-    pairs = np.unique(np.stack((inverse, cluster), axis=1), axis=0)
-    spread = np.bincount(pairs[:, 0], minlength=values.size)
+    clusters = int(cluster.max()) + 1
+    distinct = unique(inverse.astype(np.int64) * clusters + cluster)  # (unit, cluster) codes
+    spread = np.bincount(distinct // clusters, minlength=values.size)
 
     frequent = frequency >= min_spread
     return values[frequent & ((spread >= min_spread) | (mean_own >= own_share))]

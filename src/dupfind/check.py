@@ -38,6 +38,7 @@ from pathlib import PurePath
 import numpy as np
 
 from dupfind.align import Alignment, align
+from dupfind.arrays import unique
 from dupfind.documents import Document, Problem
 from dupfind.features import Features, extract
 from dupfind.index import (
@@ -186,7 +187,7 @@ def featurize(documents: Sequence[Document], options: ScanOptions, known: np.nda
     unrelated clusters) and the documents carrying it are featurized again. For a new index
     (nothing ``known``) this is what :func:`dupfind.pipeline.prepare` does.
     """
-    known = np.unique(np.asarray(known, dtype=np.uint64))
+    known = unique(np.asarray(known, dtype=np.uint64))
     known_set = frozenset(known.tolist())
     signer = Signer(num_perm=options.num_perm, seed=options.seed)
     features = extract_batch(documents, options.shingle_size, known_set)

@@ -15,6 +15,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
+import numpy as np
+from scipy.sparse import coo_matrix, csgraph
+
 
 class UnionFind:
     """Disjoint sets over ``0..size-1``."""
@@ -40,6 +43,25 @@ class UnionFind:
         self._parent[root_right] = root_left
         self._size[root_left] += self._size[root_right]
         return True
+
+
+def component_labels(size: int, pairs: np.ndarray) -> np.ndarray:
+    """Connected-component label of each node ``0..size-1`` of a graph given as an ``(n, 2)``
+    array of edges, in compiled code (scipy's csgraph): a million-document candidate graph
+    takes a Python union-find seconds per million edges, this a fraction of one.
+
+    Each label is the component's smallest node, so labels do not depend on edge order.
+    """
+    if size == 0:
+        return np.empty(0, dtype=np.int64)
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    graph = coo_matrix(
+        (np.ones(pairs.shape[0], dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(size, size)
+    )
+    _, labels = csgraph.connected_components(graph, directed=False)
+    smallest = np.full(labels.max() + 1, size, dtype=np.int64)
+    np.minimum.at(smallest, labels, np.arange(size, dtype=np.int64))
+    return smallest[labels]
 
 
 def connected_components(size: int, edges: Sequence[tuple[int, int]]) -> list[list[int]]:

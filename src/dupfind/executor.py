@@ -31,7 +31,8 @@ from itertools import islice
 
 import numpy as np
 
-from dupfind.cluster import UnionFind
+from dupfind.arrays import unique
+from dupfind.cluster import component_labels
 from dupfind.documents import Document, Problem
 from dupfind.features import extract, sketch
 from dupfind.lsh import band_keys
@@ -138,13 +139,9 @@ def _split_by_component_size(count: int, pairs: np.ndarray) -> tuple[np.ndarray,
     """Candidate pairs of components up to VERIFY_BATCH_DOCUMENTS documents, and the rest."""
     if pairs.size == 0:
         return pairs.reshape(0, 2), pairs.reshape(0, 2)
-    forest = UnionFind(count)
-    for left, right in pairs.tolist():
-        forest.union(left, right)
-    roots = np.array([forest.find(a) for a in pairs[:, 0].tolist()])
-    nodes = np.unique(pairs)
-    sizes = np.bincount(np.array([forest.find(n) for n in nodes.tolist()]), minlength=count)
-    large = sizes[roots] > VERIFY_BATCH_DOCUMENTS
+    labels = component_labels(count, pairs)
+    sizes = np.bincount(labels, minlength=count)
+    large = sizes[labels[pairs[:, 0]]] > VERIFY_BATCH_DOCUMENTS
     return pairs[~large], pairs[large]
 
 
@@ -167,20 +164,11 @@ def _accepted_pairs(
     """
     progress.start("verifying", total=len(pairs))
     chunks: list[VerifyJob] = []
-    start = 0
-    while start < len(pairs):
-        seen: dict[int, int] = {}
-        stop = start
-        while stop < len(pairs) and len(seen) < VERIFY_BATCH_DOCUMENTS:
-            for node in pairs[stop].tolist():
-                seen.setdefault(node, len(seen))
-            stop += 1
-        chunks.append(
-            _make_job(
-                list(seen), pairs[start:stop], infos, texts, boilerplate, options, read_options
-            )
-        )
-        start = stop
+    step = VERIFY_BATCH_DOCUMENTS // 2  # two documents per pair at most
+    for start in range(0, len(pairs), step):
+        chunk = pairs[start : start + step]
+        documents = unique(chunk.ravel())
+        chunks.append(_make_job(documents, chunk, infos, texts, boilerplate, options, read_options))
     masks = []
     for chunk, mask in zip(
         chunks, _ordered(executor, ((accept_batch, (c,)) for c in chunks), 2 * jobs), strict=True
@@ -404,46 +392,43 @@ def _verify_jobs(
     """Batches of whole connected components of the candidate graph, in document order."""
     if pairs.size == 0:
         return []
-    forest = UnionFind(len(infos))
-    for left, right in pairs.tolist():
-        forest.union(left, right)
-    nodes = np.unique(pairs)
-    roots = np.array([forest.find(int(n)) for n in nodes])
-    order = np.lexsort((nodes, roots))
-    component_of_pair = np.array([forest.find(int(a)) for a in pairs[:, 0]])
+    labels = component_labels(len(infos), pairs)  # a component's label is its first document
+    nodes = unique(pairs.ravel())
+    node_order = np.lexsort((nodes, labels[nodes]))
+    nodes, node_labels = nodes[node_order], labels[nodes[node_order]]
+    pair_labels = labels[pairs[:, 0]]
+    pair_order = np.argsort(pair_labels, kind="stable")
+    pairs, pair_labels = pairs[pair_order], pair_labels[pair_order]
 
-    members: dict[int, list[int]] = {}
-    for node, root in zip(nodes[order].tolist(), roots[order].tolist(), strict=True):
-        members.setdefault(root, []).append(node)
-    pairs_of: dict[int, list[int]] = {}
-    for row, root in enumerate(component_of_pair.tolist()):
-        pairs_of.setdefault(root, []).append(row)
-
-    jobs: list[VerifyJob] = []
-    batch_roots: list[int] = []
-
-    def flush() -> None:
-        if batch_roots:
-            indexes = [node for root in batch_roots for node in members[root]]
-            rows = [row for root in batch_roots for row in pairs_of[root]]
-            jobs.append(
-                _make_job(indexes, pairs[rows], infos, texts, boilerplate, options, read_options)
-            )
-            batch_roots.clear()
-
-    size = 0
-    for root in sorted(members, key=lambda r: members[r][0]):
-        batch_roots.append(root)
-        size += len(members[root])
-        if size >= VERIFY_BATCH_DOCUMENTS:
-            flush()
-            size = 0
-    flush()
-    return jobs
+    # Cut the components, in order, into batches of about VERIFY_BATCH_DOCUMENTS documents.
+    roots, sizes = np.unique(node_labels, return_counts=True)
+    batch_of_root = np.zeros(roots.size, dtype=np.int64)
+    filled, batch = 0, 0
+    for index, size in enumerate(sizes.tolist()):
+        batch_of_root[index] = batch
+        filled += size
+        if filled >= VERIFY_BATCH_DOCUMENTS:
+            batch, filled = batch + 1, 0
+    node_batch = np.repeat(batch_of_root, sizes)
+    pair_batch = batch_of_root[np.searchsorted(roots, pair_labels)]
+    node_cuts = np.searchsorted(node_batch, np.arange(batch_of_root[-1] + 2))
+    pair_cuts = np.searchsorted(pair_batch, np.arange(batch_of_root[-1] + 2))
+    return [
+        _make_job(
+            nodes[node_cuts[b] : node_cuts[b + 1]],
+            pairs[pair_cuts[b] : pair_cuts[b + 1]],
+            infos,
+            texts,
+            boilerplate,
+            options,
+            read_options,
+        )
+        for b in range(batch_of_root[-1] + 1)
+    ]
 
 
 def _make_job(
-    indexes: list[int],
+    indexes: np.ndarray,
     pairs: np.ndarray,
     infos: list[DocumentInfo],
     texts: list[str] | None,
@@ -451,14 +436,18 @@ def _make_job(
     options: ScanOptions,
     read_options: ReadOptions | None,
 ) -> VerifyJob:
-    """A job over documents ``indexes`` (global) and ``pairs`` of them, renumbered locally."""
-    local = {node: i for i, node in enumerate(indexes)}
-    local_pairs = np.array([[local[a], local[b]] for a, b in pairs.tolist()], dtype=np.int64)
+    """A job over documents ``indexes`` (global) and ``pairs`` of them, renumbered locally.
+
+    Local order is the order of ``indexes``.
+    """
+    order = np.argsort(indexes, kind="stable")
+    local = order[np.searchsorted(indexes, pairs, sorter=order)]
+    listed = indexes.tolist()
     return VerifyJob(
-        indexes=indexes,
-        infos=[infos[i] for i in indexes],
-        texts=[texts[i] for i in indexes] if texts is not None else None,
-        pairs=local_pairs.reshape(-1, 2),
+        indexes=listed,
+        infos=[infos[i] for i in listed],
+        texts=[texts[i] for i in listed] if texts is not None else None,
+        pairs=local.astype(np.int64).reshape(-1, 2),
         boilerplate=boilerplate,
         options=options,
         read_options=read_options,

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dupfind.arrays import unique
 from dupfind.normalize import SPACED_TOKEN, TOKEN, needs_full_tokenizer, prepare
 from dupfind.shingle import fmix64, shingle_windows, token_hashes
 
@@ -150,9 +151,9 @@ def sketch(text: str, shingle_size: int) -> Sketched:
     hashes = token_hashes(words.tolist())
     units, unit_words, sentence_hashes, sentence_lengths = _units(hashes, line, sentence)
     return Sketched(
-        shingles=np.unique(shingle_windows(hashes, shingle_size)),
+        shingles=unique(shingle_windows(hashes, shingle_size)),
         words=int(words.size),
-        sentences=np.unique(sentence_hashes[sentence_lengths >= SENTENCE_MIN_WORDS]),
+        sentences=unique(sentence_hashes[sentence_lengths >= SENTENCE_MIN_WORDS]),
         units=units,
         unit_words=unit_words,
     )
@@ -211,10 +212,10 @@ def _features(
         shingles=shingles,
         first_window=first.astype(np.uint32),
         windows=int(windows.size),
-        sentences=np.unique(sentence_hashes),
+        sentences=unique(sentence_hashes),
         units=units,
         unit_words=unit_words,
-        vocabulary=np.unique(hashes[long_words]) if words.size else _EMPTY,
+        vocabulary=unique(hashes[long_words]) if words.size else _EMPTY,
         head=head,
         words=int(words.size),
     )

@@ -82,6 +82,7 @@ from pathlib import Path
 import numpy as np
 import xxhash
 
+from dupfind.arrays import unique
 from dupfind.features import Features, extract
 from dupfind.lsh import band_keys, optimal_bands
 from dupfind.minhash import Signer
@@ -241,7 +242,7 @@ def narrow_features(features: Features) -> Features:
         sentences=features.sentences,
         units=np.empty(0, dtype=np.uint64),
         unit_words=np.empty(0, dtype=np.uint32),
-        vocabulary=np.unique(features.vocabulary & _MASK32),
+        vocabulary=unique(features.vocabulary & _MASK32),
         head=features.head & _MASK32,
         words=features.words,
     )

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dupfind.arrays import unique
+
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 DEFAULT_WINDOW = 16
 
@@ -100,7 +102,10 @@ def pairs_sharing(
 
 def _pair_codes(keys: np.ndarray, owners: np.ndarray, count: int, window: int) -> np.ndarray:
     """``i * count + j`` codes of the pairs within ``window`` of each other in runs of a key."""
-    order = np.lexsort((owners, keys))
+    if owners.size < 2 or bool((owners[1:] >= owners[:-1]).all()):
+        order = np.argsort(keys, kind="stable")  # owners already in order: a cheaper sort
+    else:
+        order = np.lexsort((owners, keys))
     sorted_keys, sorted_owners = keys[order], owners[order]
     codes = []
     for distance in range(1, min(window, keys.size - 1) + 1):
@@ -113,7 +118,7 @@ def _pair_codes(keys: np.ndarray, owners: np.ndarray, count: int, window: int) -
 
 
 def _decode(found: list[np.ndarray], count: int) -> np.ndarray:
-    codes = np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
+    codes = unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
     return (
         np.stack((codes // count, codes % count), axis=1)
         if codes.size

@@ -16,12 +16,13 @@ Each stage is a function over a batch of documents with no hidden state, so a la
 rules (``dupfind eval --sweep``). :func:`scan` does it all for files and folders,
 :func:`scan_documents` for documents already in memory.
 
-Example::
+Example (``texts`` being a list of article texts)::
 
-    >>> from dupfind import Document, scan_documents
-    >>> docs = [Document(id=str(i), text=t, title="", path="") for i, t in enumerate(texts)]
-    >>> result = scan_documents(docs)
-    >>> [[m.id for m in c.members] for c in result.clusters]
+    from dupfind import Document, scan_documents
+
+    docs = [Document(id=str(i), text=t, title="", path="") for i, t in enumerate(texts)]
+    result = scan_documents(docs)
+    print([[m.id for m in c.members] for c in result.clusters])
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ from typing import TextIO
 import numpy as np
 
 from dupfind import boilerplate as boilerplate_learning
-from dupfind.cluster import choose_canonical, connected_components, guarded_components
+from dupfind.arrays import unique
+from dupfind.cluster import choose_canonical, component_labels, guarded_components
 from dupfind.documents import Document, Problem
 from dupfind.features import Features, extract
 from dupfind.lsh import band_keys, candidate_pairs, optimal_bands, pairs_sharing
@@ -262,7 +264,8 @@ def candidates_from(
     pairs = np.concatenate([lsh.reshape(-1, 2), by_sentence]).astype(np.int64)
     if pairs.size == 0:
         return pairs.reshape(0, 2)
-    return np.unique(pairs, axis=0)
+    codes = unique(pairs[:, 0] * count + pairs[:, 1])  # one sort of int64, not of rows
+    return np.stack((codes // count, codes % count), axis=1)
 
 
 def first_components(keys: np.ndarray, pairs: np.ndarray, rows: int) -> np.ndarray:
@@ -273,11 +276,7 @@ def first_components(keys: np.ndarray, pairs: np.ndarray, rows: int) -> np.ndarr
     if pairs.size:
         agreeing = (keys[pairs[:, 0]] == keys[pairs[:, 1]]).mean(axis=1)
         pairs = pairs[agreeing >= FIRST_PASS_JACCARD**rows]
-    groups = connected_components(count, [tuple(p) for p in pairs.tolist()])
-    component = np.arange(count)
-    for number, members in enumerate(groups):
-        component[members] = count + number
-    return component
+    return component_labels(count, pairs)
 
 
 class EvidenceCache:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import xxhash
 
+from dupfind.arrays import unique
 from dupfind.normalize import tokenize
 
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # 2^64 / golden ratio: spreads bits when combining
@@ -69,7 +70,7 @@ def shingle_windows(hashes: np.ndarray, k: int) -> np.ndarray:
 
 def shingles_from_token_hashes(hashes: np.ndarray, k: int) -> np.ndarray:
     """Combine per-token hashes into sorted unique k-shingle hashes."""
-    return np.unique(shingle_windows(hashes, k))
+    return unique(shingle_windows(hashes, k))
 
 
 def shingle_hashes(text: str, k: int = 5) -> np.ndarray:
