@@ -97,12 +97,19 @@ def _spread(document: Features, shared_positions: np.ndarray) -> int:
     """In how many quarters of ``document`` at least a tenth of the shingles are shared."""
     if document.windows == 0:
         return 0
-    bins = np.linspace(0, document.windows, SPREAD_PARTS + 1)
-    all_counts, _ = np.histogram(document.first_window, bins=bins)
-    shared_counts, _ = np.histogram(shared_positions, bins=bins)
+    edges = np.linspace(0, document.windows, SPREAD_PARTS + 1)
+    all_counts = _quarter_counts(document.first_window, edges)
+    shared_counts = _quarter_counts(shared_positions, edges)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(all_counts > 0, shared_counts / np.maximum(all_counts, 1), 0.0)
     return int((share >= SPREAD_MIN_SHARE).sum())
+
+
+def _quarter_counts(positions: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """``np.histogram(positions, bins=edges)[0]`` for positions below the last edge (window
+    positions always are), with one searchsorted instead of histogram's ~20 us of checks."""
+    part = np.searchsorted(edges, positions, side="right") - 1
+    return np.bincount(part, minlength=SPREAD_PARTS)[:SPREAD_PARTS]
 
 
 def _coherent(document: Features, start: int, other: Features) -> bool:
