@@ -279,5 +279,5 @@ def test_a_raising_problem_sink_stops_a_parallel_scan(tmp_path: Path) -> None:
     def strict(problem: object) -> None:
         raise _Stop(str(problem))
 
-    with pytest.raises(_Stop, match="03.txt"):
+    with pytest.raises(_Stop, match=r"03\.txt"):
         dupfind.scan([str(tmp_path)], jobs=2, on_problem=strict)

@@ -40,7 +40,7 @@ import numpy as np
 from dupfind.align import Alignment, align
 from dupfind.arrays import unique
 from dupfind.documents import Document, Problem
-from dupfind.features import Features, extract
+from dupfind.features import Features
 from dupfind.index import (
     IndexEntry,
     IndexParams,
@@ -209,7 +209,7 @@ def featurize(documents: Sequence[Document], options: ScanOptions, known: np.nda
     if learned.size:
         union = known_set | frozenset(learned.tolist())
         affected = [i for i, f in enumerate(features) if np.isin(f.units, learned).any()]
-        fresh = [extract(documents[i].text, options.shingle_size, union) for i in affected]
+        fresh = extract_batch([documents[i] for i in affected], options.shingle_size, union)
         if affected:
             signatures[affected] = sign_batch(fresh, signer)
         for i, f in zip(affected, fresh, strict=True):

@@ -34,7 +34,7 @@ import numpy as np
 from dupfind.arrays import unique
 from dupfind.cluster import component_labels
 from dupfind.documents import Document, Problem
-from dupfind.features import extract, sketch
+from dupfind.features import extract_batch, sketch_batch
 from dupfind.lsh import band_keys
 from dupfind.minhash import Signer
 from dupfind.pipeline import (
@@ -90,23 +90,23 @@ def read_batch(
 def read_and_sketch_batch(
     items: Sequence[Document | PendingFile], options: ScanOptions, read_options: ReadOptions | None
 ) -> tuple[list[DocumentInfo], list[Problem], Sketch]:
-    """Pass 1 for a batch (runs in a worker): read pending files, then :func:`sketch_batch`."""
+    """Pass 1 for a batch (runs in a worker): read pending files, then :func:`sketch_texts`."""
     documents, problems = read_batch(items, read_options)
     infos = [DocumentInfo(d.id, d.title, d.path) for d in documents]
-    return infos, problems, sketch_batch([d.text for d in documents], options)
+    return infos, problems, sketch_texts([d.text for d in documents], options)
 
 
-def sketch_batch(texts: Sequence[str], options: ScanOptions) -> Sketch:
+def sketch_texts(texts: Sequence[str], options: ScanOptions) -> Sketch:
     """Pass 1 for a batch of texts: sketch, sign, band keys; keep compact."""
-    sketches = [sketch(text, options.shingle_size) for text in texts]
+    sketched = sketch_batch(texts, options.shingle_size)
     signer = Signer(num_perm=options.num_perm, seed=options.seed)
-    signatures = signer.sign([s.shingles for s in sketches])
+    signatures = signer.sign(sketched.windows)
     return Sketch(
         keys=band_keys(signatures, *options.bands_rows),
-        words=np.array([s.words for s in sketches], dtype=np.int64),
-        sentences=Ragged.of([s.sentences for s in sketches]),
-        units=Ragged.of([s.units for s in sketches]),
-        unit_words=Ragged.of([s.unit_words for s in sketches], np.uint32),
+        words=sketched.words.astype(np.int64),
+        sentences=sketched.sentences,
+        units=sketched.units,
+        unit_words=sketched.unit_words,
     )
 
 
@@ -126,8 +126,9 @@ class VerifyJob:
 def accept_batch(job: VerifyJob) -> np.ndarray:
     """Stage 3a for a chunk of candidate pairs (runs in a worker): which the rule accepts."""
     texts = job.texts if job.texts is not None else _read_texts(job.infos, job.read_options)
-    known = frozenset(job.boilerplate.tolist())
-    features = [extract(text or "", job.options.shingle_size, known) for text in texts]
+    features = extract_batch(
+        [text or "" for text in texts], job.options.shingle_size, job.boilerplate
+    )
     rule = job.options.rule()
     return np.array(
         [rule.accepts(Evidence.of(features[a], features[b])) for a, b in job.pairs.tolist()],
@@ -189,8 +190,9 @@ def verify_batch(job: VerifyJob) -> tuple[list[list[Member]], int, int]:
     """
     texts = job.texts if job.texts is not None else _read_texts(job.infos, job.read_options)
     missing = sum(text is None for text in texts)
-    known = frozenset(job.boilerplate.tolist())
-    features = [extract(text or "", job.options.shingle_size, known) for text in texts]
+    features = extract_batch(
+        [text or "" for text in texts], job.options.shingle_size, job.boilerplate
+    )
     prepared = Prepared(
         job.infos,
         features,

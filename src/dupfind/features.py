@@ -13,6 +13,12 @@ One pass over a document's normalized words yields:
 * ``vocabulary`` and ``head``: its longer words, and the words it starts with, to check that
   two texts which share a block after different headlines speak of the same thing.
 
+Features are computed a batch at a time (:func:`extract_batch`, :func:`sketch_batch`): the
+batch is tokenized in one go (:mod:`dupfind.tokens`), lines, sentences and shingle windows of
+all its documents are hashed in the same numpy passes, and only the per-document sorts run one
+document at a time. :func:`_tokens` is the definition those passes reproduce, one document
+with regexes; the tests hold the batch code to it.
+
 Lines and sentences listed in ``boilerplate`` are left out before shingling, so outlet
 furniture ("Story continues below advertisement") never makes two articles look alike.
 Sentences end at ``. ! ?`` (and their Chinese, Arabic and Devanagari forms) or at a blank line;
@@ -22,14 +28,16 @@ a single line break does not end one, so re-wrapped copies give the same sentenc
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from dupfind.arrays import unique
 from dupfind.normalize import SPACED_TOKEN, TOKEN, needs_full_tokenizer, prepare
+from dupfind.ragged import Ragged
 from dupfind.shingle import fmix64, shingle_windows, token_hashes
+from dupfind.tokens import TokenBatch, tokenize_batch
 
 SENTENCE_MIN_WORDS = 6
 CONTENT_WORD_MIN_CHARS = 4  # words this long carry meaning in most spaced scripts
@@ -133,89 +141,174 @@ def _tokens(prepared: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return items[is_word], line, sentence
 
 
-@dataclass(frozen=True)
-class Sketched:
-    """The part of a document's features a streaming first pass keeps (see executor.py)."""
+@dataclass
+class SketchBatch:
+    """What a streaming first pass needs of a batch of documents, as flat arrays.
 
-    shingles: np.ndarray
-    words: int
-    sentences: np.ndarray
-    units: np.ndarray
-    unit_words: np.ndarray
+    ``windows`` are each document's shingle hashes in text order, repeats kept: enough to
+    sign (a MinHash of a multiset is the MinHash of its set), without a sort per document.
+    """
+
+    windows: Ragged
+    words: np.ndarray
+    sentences: Ragged
+    units: Ragged
+    unit_words: Ragged
 
 
-def sketch(text: str, shingle_size: int) -> Sketched:
-    """The cheaper first-pass features of a full text: shingles to sign, sentence hashes for
+def sketch_batch(texts: Sequence[str], shingle_size: int) -> SketchBatch:
+    """The cheaper first-pass features of full texts: shingles to sign, sentence hashes for
     candidates, and line and sentence units for boilerplate learning."""
-    words, line, sentence = _tokens(prepare(text))
-    hashes = token_hashes(words.tolist())
-    units, unit_words, sentence_hashes, sentence_lengths = _units(hashes, line, sentence)
-    return Sketched(
-        shingles=unique(shingle_windows(hashes, shingle_size)),
-        words=int(words.size),
-        sentences=unique(sentence_hashes[sentence_lengths >= SENTENCE_MIN_WORDS]),
+    tokens = tokenize_batch([prepare(text) for text in texts])
+    count = len(texts)
+    units, unit_words, sentence_hashes, sentence_lengths, sentence_owners = _units(tokens, count)
+    long = sentence_lengths >= SENTENCE_MIN_WORDS
+    return SketchBatch(
+        windows=_window_hashes(tokens.hashes, tokens.offsets, shingle_size),
+        words=np.diff(tokens.offsets),
+        sentences=_unique_per_document(sentence_hashes[long], sentence_owners[long], count)[0],
         units=units,
         unit_words=unit_words,
     )
 
 
-def _units(
-    hashes: np.ndarray, line: np.ndarray, sentence: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Unique line and sentence units with their lengths, and the sentences themselves."""
-    line_hashes, line_lengths = segment_hashes(hashes, line)
-    sentence_hashes, sentence_lengths = segment_hashes(hashes, sentence)
-    units, first = np.unique(np.concatenate((line_hashes, sentence_hashes)), return_index=True)
-    unit_words = np.concatenate((line_lengths, sentence_lengths))[first].astype(np.uint32)
-    return units, unit_words, sentence_hashes, sentence_lengths
-
-
 def extract(text: str, shingle_size: int, boilerplate: Collection[int] = ()) -> Features:
     """Compute a document's features, leaving out its ``boilerplate`` lines and sentences."""
-    words, line, sentence = _tokens(prepare(text))
-    hashes = token_hashes(words.tolist())
-    line_hashes, line_lengths = segment_hashes(hashes, line)
-    sentence_hashes, sentence_lengths = segment_hashes(hashes, sentence)
-    all_units = np.concatenate((line_hashes, sentence_hashes))
-    units, first = np.unique(all_units, return_index=True)
-    unit_words = np.concatenate((line_lengths, sentence_lengths))[first].astype(np.uint32)
+    return extract_batch([text], shingle_size, boilerplate)[0]
 
-    keep = None
-    if boilerplate and hashes.size:
-        known = np.fromiter(boilerplate, dtype=np.uint64, count=len(boilerplate))
+
+def extract_batch(
+    texts: Sequence[str], shingle_size: int, boilerplate: Collection[int] | np.ndarray = ()
+) -> list[Features]:
+    """:func:`extract` for many texts: tokenized and segmented together, in numpy passes over
+    the whole batch; only the per-document sorts run one document at a time."""
+    tokens = tokenize_batch([prepare(text) for text in texts])
+    count = len(texts)
+    units, unit_words, sentence_hashes, sentence_lengths, sentence_owners = _units(tokens, count)
+    hashes, lengths, offsets = tokens.hashes, tokens.lengths, tokens.offsets
+    if len(boilerplate) and hashes.size:
+        known = unique(
+            boilerplate.astype(np.uint64)
+            if isinstance(boilerplate, np.ndarray)
+            else np.fromiter(boilerplate, dtype=np.uint64, count=len(boilerplate))
+        )
+        line_hashes, line_lengths = segment_hashes(hashes, tokens.line)
         line_dropped = np.repeat(np.isin(line_hashes, known), line_lengths)
         sentence_dropped = np.repeat(np.isin(sentence_hashes, known), sentence_lengths)
         keep = ~(line_dropped | sentence_dropped)
-        if keep.all():
-            keep = None
-    if keep is not None:
-        words, hashes, sentence = words[keep], hashes[keep], sentence[keep]
-        sentence_hashes, sentence_lengths = segment_hashes(hashes, sentence)
-    long_sentences = sentence_hashes[sentence_lengths >= SENTENCE_MIN_WORDS]
-    return _features(words, hashes, long_sentences, units, unit_words, shingle_size)
+        if not keep.all():
+            owner = np.repeat(np.arange(count), np.diff(offsets))
+            hashes, lengths, sentence = hashes[keep], lengths[keep], tokens.sentence[keep]
+            offsets = np.concatenate(([0], np.cumsum(np.bincount(owner[keep], minlength=count))))
+            sentence_hashes, sentence_lengths, sentence_owners = _segments(
+                hashes, sentence, offsets
+            )
+    long = sentence_lengths >= SENTENCE_MIN_WORDS
+    sentences = _unique_per_document(sentence_hashes[long], sentence_owners[long], count)[0]
+    windows = _window_hashes(hashes, offsets, shingle_size)
+    long_words = lengths >= CONTENT_WORD_MIN_CHARS
+    features = []
+    for index in range(count):
+        start, stop = offsets[index], offsets[index + 1]
+        features.append(
+            _features(
+                hashes[start:stop],
+                long_words[start:stop],
+                windows[index],
+                sentences[index],
+                units[index],
+                unit_words[index],
+                shingle_size,
+            )
+        )
+    return features
+
+
+def _segments(
+    hashes: np.ndarray, ids: np.ndarray, offsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`segment_hashes` over a batch, with the document each run belongs to."""
+    run_hashes, run_lengths = segment_hashes(hashes, ids)
+    starts = np.cumsum(run_lengths) - run_lengths
+    return run_hashes, run_lengths, np.searchsorted(offsets, starts, side="right") - 1
+
+
+def _units(
+    tokens: TokenBatch, count: int
+) -> tuple[Ragged, Ragged, np.ndarray, np.ndarray, np.ndarray]:
+    """Each document's unique line and sentence units with their lengths, and the sentences
+    of the batch (hashes, lengths, owners)."""
+    line_hashes, line_lengths, line_owners = _segments(tokens.hashes, tokens.line, tokens.offsets)
+    sentence_hashes, sentence_lengths, sentence_owners = _segments(
+        tokens.hashes, tokens.sentence, tokens.offsets
+    )
+    units, unit_words = _unique_per_document(
+        np.concatenate((line_hashes, sentence_hashes)),
+        np.concatenate((line_owners, sentence_owners)),
+        count,
+        np.concatenate((line_lengths, sentence_lengths)).astype(np.uint32),
+    )
+    assert unit_words is not None
+    return units, unit_words, sentence_hashes, sentence_lengths, sentence_owners
+
+
+def _unique_per_document(
+    values: np.ndarray, owners: np.ndarray, count: int, attached: np.ndarray | None = None
+) -> tuple[Ragged, Ragged | None]:
+    """Each document's sorted distinct values (and the ``attached`` value of each, taken from
+    one of its occurrences), from values and their owners, with one sort for the batch."""
+    order = np.lexsort((values, owners))
+    values, owners = values[order], owners[order]
+    keep = np.ones(values.size, dtype=bool)
+    keep[1:] = (values[1:] != values[:-1]) | (owners[1:] != owners[:-1])
+    lengths = np.bincount(owners[keep], minlength=count)
+    extra = None if attached is None else Ragged(attached[order][keep], lengths)
+    return Ragged(values[keep], lengths), extra
+
+
+def _window_hashes(hashes: np.ndarray, offsets: np.ndarray, k: int) -> Ragged:
+    """Each document's k-word window hashes in text order (one window of all its words when it
+    has fewer than ``k``), computed over the whole batch at once."""
+    words = np.diff(offsets)
+    counts = np.where(words >= k, words - k + 1, (words > 0).astype(np.int64))
+    out = np.empty(int(counts.sum()), dtype=np.uint64)
+    out_offsets = np.concatenate(([0], np.cumsum(counts)))
+    full = np.flatnonzero(words >= k)
+    if full.size:
+        every = shingle_windows(hashes, k)  # windows across document ends are never picked
+        sizes = counts[full]
+        inner = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        out[np.repeat(out_offsets[full], sizes) + inner] = every[
+            np.repeat(offsets[full], sizes) + inner
+        ]
+    for index in np.flatnonzero((words > 0) & (words < k)).tolist():
+        out[out_offsets[index]] = shingle_windows(hashes[offsets[index] : offsets[index + 1]], k)[0]
+    return Ragged(out, counts)
 
 
 def _features(
-    words: np.ndarray,
     hashes: np.ndarray,
-    sentence_hashes: np.ndarray,
+    long_words: np.ndarray,
+    windows: np.ndarray,
+    sentences: np.ndarray,
     units: np.ndarray,
     unit_words: np.ndarray,
     shingle_size: int,
 ) -> Features:
-    windows = shingle_windows(hashes, shingle_size)
-    shingles, first = np.unique(windows, return_index=True)
-    long_words = np.char.str_len(words) >= CONTENT_WORD_MIN_CHARS
+    order = np.argsort(windows, kind="stable")
+    ordered = windows[order]
+    first_of_run = np.ones(ordered.size, dtype=bool)
+    first_of_run[1:] = ordered[1:] != ordered[:-1]
     head = hashes[: head_length(windows.size) + shingle_size].copy()
     head[~long_words[: head.size]] = 0
     return Features(
-        shingles=shingles,
-        first_window=first.astype(np.uint32),
+        shingles=ordered[first_of_run],
+        first_window=order[first_of_run].astype(np.uint32),  # stable: the first occurrence
         windows=int(windows.size),
-        sentences=unique(sentence_hashes),
+        sentences=sentences,
         units=units,
         unit_words=unit_words,
-        vocabulary=unique(hashes[long_words]) if words.size else _EMPTY,
+        vocabulary=unique(hashes[long_words]) if hashes.size else _EMPTY,
         head=head,
-        words=int(words.size),
+        words=int(hashes.size),
     )

@@ -24,6 +24,8 @@ Example::
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from dupfind.arrays import unique
@@ -36,6 +38,7 @@ def _collision_probability(similarity: np.ndarray, bands: int, rows: int) -> np.
     return 1.0 - (1.0 - similarity**rows) ** bands
 
 
+@lru_cache(maxsize=64)
 def optimal_bands(
     threshold: float,
     num_perm: int,

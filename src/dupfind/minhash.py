@@ -88,11 +88,12 @@ class Signer:
     def _sign_chunk(
         self, shingle_sets: Sequence[np.ndarray], start: int, stop: int, out: np.ndarray
     ) -> None:
-        lengths = np.fromiter((len(s) for s in shingle_sets[start:stop]), dtype=np.int64)
+        sets = [shingle_sets[i] for i in range(start, stop)]  # any sequence, e.g. a Ragged
+        lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
         nonempty = np.flatnonzero(lengths)
         if nonempty.size == 0:
             return
-        elements = np.concatenate([shingle_sets[start + i] for i in nonempty])
+        elements = np.concatenate([sets[i] for i in nonempty])
         hashed = _fmix32(element_hashes32(elements))
         offsets = np.concatenate(([0], np.cumsum(lengths[nonempty])[:-1]))
         minima = np.full((self.num_perm, nonempty.size), EMPTY_VALUE, dtype=np.uint32)

@@ -41,6 +41,7 @@ from dupfind.arrays import unique
 from dupfind.cluster import choose_canonical, component_labels, guarded_components
 from dupfind.documents import Document, Problem
 from dupfind.features import Features, extract
+from dupfind.features import extract_batch as extract_texts
 from dupfind.lsh import band_keys, candidate_pairs, optimal_bands, pairs_sharing
 from dupfind.minhash import Signer
 from dupfind.normalize import NORMALIZATION_VERSION
@@ -226,7 +227,7 @@ def extract_batch(
     documents: Sequence[Document], shingle_size: int, boilerplate: frozenset[int] = frozenset()
 ) -> list[Features]:
     """Step 1: normalize each document and compute its features."""
-    return [extract(d.text, shingle_size, boilerplate) for d in documents]
+    return extract_texts([d.text for d in documents], shingle_size, boilerplate)
 
 
 def sign_batch(features: Sequence[Features], signer: Signer) -> np.ndarray:
@@ -431,10 +432,15 @@ def prepare(
             return ((i, kept_texts[i]) for i in indexes)
 
     affected = [i for i, f in enumerate(features) if np.isin(f.units, learned).any()]
-    learned_set = frozenset(learned.tolist())
     fresh = list(features)
+    indexes, texts = [], []
     for index, text in reread(affected, infos):
-        fresh[index] = extract(text, options.shingle_size, learned_set)
+        indexes.append(index)
+        texts.append(text)
+    for index, features_again in zip(
+        indexes, extract_texts(texts, options.shingle_size, learned), strict=True
+    ):
+        fresh[index] = features_again
     return replace(
         prepared,
         features=fresh,
