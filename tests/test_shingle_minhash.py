@@ -191,6 +191,23 @@ class TestSignerBatching:
         for index, shingles in enumerate(mixed_sets):
             np.testing.assert_array_equal(batch[index], signer.sign([shingles])[0])
 
+    def test_a_prefix_signer_gives_the_first_values(self, mixed_sets: list[np.ndarray]) -> None:
+        signer = Signer(num_perm=128, seed=5)
+        full = signer.sign(mixed_sets)
+        short = signer.prefix(56).sign(mixed_sets)
+        assert short.shape == (len(mixed_sets), 56)
+        np.testing.assert_array_equal(short, full[:, :56])
+        assert signer.sign(mixed_sets).shape[1] == 128  # the original is untouched
+        with pytest.raises(ValueError):
+            signer.prefix(129)
+
+    def test_repeated_elements_do_not_change_a_signature(
+        self, mixed_sets: list[np.ndarray]
+    ) -> None:
+        signer = Signer(num_perm=64, seed=5)
+        doubled = [np.concatenate((s, s[::-1])) for s in mixed_sets]
+        np.testing.assert_array_equal(signer.sign(doubled), signer.sign(mixed_sets))
+
     def test_batch_order_does_not_matter(self, mixed_sets: list[np.ndarray]) -> None:
         signer = Signer(num_perm=64, seed=5)
         forward = signer.sign(mixed_sets)

@@ -99,10 +99,11 @@ def read_and_sketch_batch(
 def sketch_texts(texts: Sequence[str], options: ScanOptions) -> Sketch:
     """Pass 1 for a batch of texts: sketch, sign, band keys; keep compact."""
     sketched = sketch_batch(texts, options.shingle_size)
-    signer = Signer(num_perm=options.num_perm, seed=options.seed)
+    bands, rows = options.bands_rows
+    signer = Signer(num_perm=options.num_perm, seed=options.seed).prefix(bands * rows)
     signatures = signer.sign(sketched.windows)
     return Sketch(
-        keys=band_keys(signatures, *options.bands_rows),
+        keys=band_keys(signatures, bands, rows),
         words=sketched.words.astype(np.int64),
         sentences=sketched.sentences,
         units=sketched.units,

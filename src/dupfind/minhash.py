@@ -26,6 +26,7 @@ Example::
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 
 import numpy as np
@@ -65,6 +66,17 @@ class Signer:
         a, b = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
         self._a = np.asarray(a, dtype=np.uint32)[:, None]
         self._b = np.asarray(b, dtype=np.uint32)[:, None]
+
+    def prefix(self, permutations: int) -> Signer:
+        """A signer of the first ``permutations`` values only: LSH with ``b`` bands of ``r``
+        rows reads only the first ``b * r`` values (56 of 128 by default), and the permutation
+        step is the costliest of a scan's first pass. Its values equal the full signature's."""
+        if not 1 <= permutations <= self.num_perm:
+            raise ValueError(f"a prefix must have 1 to {self.num_perm} permutations")
+        shorter = copy.copy(self)
+        shorter.num_perm = permutations
+        shorter._a, shorter._b = self._a[:permutations], self._b[:permutations]
+        return shorter
 
     def sign(self, shingle_sets: Sequence[np.ndarray]) -> np.ndarray:
         """Return a ``(len(shingle_sets), num_perm)`` uint32 array of signatures.
