@@ -62,22 +62,35 @@ def learn(
     flat_units = Ragged.of(units)
     if flat_units.values.size == 0:
         return np.empty(0, dtype=np.uint64)
-    hashes = flat_units.values
-    words = Ragged.of(unit_words, np.uint32).values.astype(np.float64)
-    owners = np.repeat(np.arange(len(units)), flat_units.lengths)
-    values, inverse, frequency = np.unique(hashes, return_inverse=True, return_counts=True)
+    documents = len(units)
+    words = Ragged.of(unit_words, np.uint32).values
+    owners = np.repeat(np.arange(documents, dtype=np.int32), flat_units.lengths)
+    # Occurrences sorted by unit: runs of one unit. Kept small (a million documents carry
+    # tens of millions of units): one argsort, then only the frequent units' occurrences.
+    order = np.argsort(flat_units.values)
+    ordered = flat_units.values[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    run_lengths = np.diff(np.append(starts, ordered.size))
 
     # Share of each document's words that are in units of its own.
-    own = np.bincount(owners, weights=words * (frequency[inverse] == 1), minlength=len(units))
-    total = np.bincount(owners, weights=words, minlength=len(units))
+    single = order[np.repeat(run_lengths == 1, run_lengths)]
+    own = np.bincount(owners[single], weights=words[single], minlength=documents).astype(float)
+    total = np.bincount(owners, weights=words, minlength=documents).astype(float)
     own_fraction = np.divide(own, total, out=np.zeros_like(own), where=total > 0)
-    mean_own = np.bincount(inverse, weights=own_fraction[owners]) / frequency
+    del single
+
+    frequent = np.flatnonzero(run_lengths >= min_spread)
+    if frequent.size == 0:
+        return np.empty(0, dtype=np.uint64)
+    values, frequency = ordered[starts[frequent]], run_lengths[frequent]
+    inner = np.arange(int(frequency.sum())) - np.repeat(np.cumsum(frequency) - frequency, frequency)
+    holders = owners[order[np.repeat(starts[frequent], frequency) + inner]]
+    unit = np.repeat(np.arange(frequent.size, dtype=np.int64), frequency)
+    mean_own = np.bincount(unit, weights=own_fraction[holders]) / frequency
 
     # Distinct first-pass clusters among the documents of each unit.
-    cluster = np.asarray(components, dtype=np.int64)[owners]
+    cluster = np.asarray(components, dtype=np.int64)[holders]
     clusters = int(cluster.max()) + 1
-    distinct = unique(inverse.astype(np.int64) * clusters + cluster)  # (unit, cluster) codes
+    distinct = unique(unit * clusters + cluster)  # (unit, cluster) codes
     spread = np.bincount(distinct // clusters, minlength=values.size)
-
-    frequent = frequency >= min_spread
-    return values[frequent & ((spread >= min_spread) | (mean_own >= own_share))]
+    return values[(spread >= min_spread) | (mean_own >= own_share)]

@@ -51,6 +51,7 @@ from dupfind.sources import DEFAULT_INCLUDE, ReadOptions, iter_sources, read_aga
 from dupfind.verify import MIN_EXAMINED_CONTAINMENT, DecisionRule, Evidence
 
 BATCH_SIZE = 512
+_PAIR_CHUNK = 1 << 18  # candidate pairs handled at once where each needs a row of band keys
 FIRST_PASS_JACCARD = 0.3  # copies for the first clustering that boilerplate learning needs
 
 
@@ -260,7 +261,11 @@ def candidates_from(
     if eligible.size < 2:
         return np.empty((0, 2), dtype=np.int64)
     lsh = eligible[candidate_pairs(keys[eligible])]
-    hashes, owners = Ragged.of(sentences).select(eligible)
+    flat = Ragged.of(sentences)
+    if eligible.size == count:  # the usual case: no copy of every document's sentences
+        hashes, owners = flat.values, np.repeat(np.arange(count, dtype=np.int32), flat.lengths)
+    else:
+        hashes, owners = flat.select(eligible)
     by_sentence = pairs_sharing(hashes, owners, count)
     pairs = np.concatenate([lsh.reshape(-1, 2), by_sentence]).astype(np.int64)
     if pairs.size == 0:
@@ -275,7 +280,14 @@ def first_components(keys: np.ndarray, pairs: np.ndarray, rows: int) -> np.ndarr
     (a band of ``rows`` rows agrees with probability ``J**rows``). Full texts, no features."""
     count = keys.shape[0]
     if pairs.size:
-        agreeing = (keys[pairs[:, 0]] == keys[pairs[:, 1]]).mean(axis=1)
+        # In chunks: a million documents' first pass has ~13M pairs, and both rows of band keys
+        # for all of them at once would take ~6 GB.
+        agreeing = np.concatenate(
+            [
+                (keys[chunk[:, 0]] == keys[chunk[:, 1]]).mean(axis=1)
+                for chunk in np.array_split(pairs, max(1, len(pairs) // _PAIR_CHUNK))
+            ]
+        )
         pairs = pairs[agreeing >= FIRST_PASS_JACCARD**rows]
     return component_labels(count, pairs)
 
