@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 import dupfind
@@ -281,3 +282,26 @@ def test_a_raising_problem_sink_stops_a_parallel_scan(tmp_path: Path) -> None:
 
     with pytest.raises(_Stop, match=r"03\.txt"):
         dupfind.scan([str(tmp_path)], jobs=2, on_problem=strict)
+
+
+def test_pair_chunks_cover_every_pair_once_and_read_documents_few_times() -> None:
+    from dupfind import executor
+
+    rng = np.random.default_rng(3)
+    # Runs of equal band keys as LSH gives them: documents scattered over the corpus, each
+    # paired with its next 16 in the run; plus a few random long-range pairs.
+    pairs = []
+    for _ in range(30):
+        run = np.sort(rng.choice(200_000, size=400, replace=False))
+        for distance in range(1, 17):
+            pairs.append(np.stack((run[:-distance], run[distance:]), axis=1))
+    pairs.append(np.sort(rng.integers(0, 200_000, size=(300, 2)), axis=1))
+    candidate = np.unique(np.concatenate(pairs), axis=0)
+    candidate = candidate[candidate[:, 0] != candidate[:, 1]]
+    chunks = executor._local_chunks(candidate)
+    rows = np.concatenate(chunks)
+    assert np.array_equal(np.sort(rows), np.arange(len(candidate)))
+    reads = [np.unique(candidate[c]).size for c in chunks]
+    assert max(reads) <= executor.VERIFY_BATCH_DOCUMENTS
+    documents = np.unique(candidate).size
+    assert sum(reads) < 3 * documents < len(candidate)

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from itertools import islice
 
 import numpy as np
+from scipy.sparse import csgraph, csr_matrix
 
 from dupfind.arrays import unique
 from dupfind.cluster import component_labels
@@ -58,8 +59,8 @@ VERIFY_BATCH_DOCUMENTS = 2_000
 #: Line and sentence units (for boilerplate learning) are kept for every document up to this
 #: many, then for one in UNIT_SAMPLE_EVERY: furniture recurs across the whole corpus, so a
 #: sample finds it, and units are the largest per-document arrays a scan keeps.
-UNIT_SAMPLE_ALL = 200_000
-UNIT_SAMPLE_EVERY = 5
+UNIT_SAMPLE_ALL = 100_000
+UNIT_SAMPLE_EVERY = 10
 
 
 @dataclass
@@ -165,22 +166,52 @@ def _accepted_pairs(
     worker would then verify alone. A document may be read in several chunks.
     """
     progress.start("verifying", total=len(pairs))
-    chunks: list[VerifyJob] = []
-    step = VERIFY_BATCH_DOCUMENTS // 2  # two documents per pair at most
-    for start in range(0, len(pairs), step):
-        chunk = pairs[start : start + step]
-        documents = unique(chunk.ravel())
-        chunks.append(_make_job(documents, chunk, infos, texts, boilerplate, options, read_options))
-    masks = []
-    for chunk, mask in zip(
-        chunks, _ordered(executor, ((accept_batch, (c,)) for c in chunks), 2 * jobs), strict=True
-    ):
-        masks.append(mask)
-        progress.advance(len(chunk.pairs))
+    rows = _local_chunks(pairs)
+    chunks = [
+        _make_job(
+            unique(pairs[r].ravel()), pairs[r], infos, texts, boilerplate, options, read_options
+        )
+        for r in rows
+    ]
+    accepted = np.zeros(len(pairs), dtype=bool)
+    calls = ((accept_batch, (chunk,)) for chunk in chunks)
+    for chunk_rows, mask in zip(rows, _ordered(executor, calls, 2 * jobs), strict=True):
+        accepted[chunk_rows] = mask
+        progress.advance(len(chunk_rows))
     progress.finish()
-    if not masks:
-        return pairs.reshape(0, 2)
-    return pairs[np.concatenate(masks)]
+    return pairs[accepted]
+
+
+def _local_chunks(pairs: np.ndarray) -> list[np.ndarray]:
+    """Rows of ``pairs`` in chunks of at most VERIFY_BATCH_DOCUMENTS documents, each document
+    in few chunks (each chunk reads its documents again).
+
+    Documents are ranked by reverse Cuthill-McKee order of the pair graph, which puts the two
+    documents of most pairs close together (LSH pairs each document with its neighbours in a
+    run of equal band keys), then cut into blocks of half a chunk: pairs within a block or two
+    adjacent blocks are verified with those blocks; the few others in chunks of pairs.
+    """
+    half = max(1, VERIFY_BATCH_DOCUMENTS // 2)
+    if len(pairs) == 0:
+        return []
+    nodes = unique(pairs.ravel())
+    local = np.searchsorted(nodes, pairs)
+    both = np.concatenate((local, local[:, ::-1]))
+    graph = csr_matrix(
+        (np.ones(len(both), dtype=np.int8), (both[:, 0], both[:, 1])),
+        shape=(nodes.size, nodes.size),
+    )
+    rank = np.empty(nodes.size, dtype=np.int64)
+    rank[csgraph.reverse_cuthill_mckee(graph, symmetric_mode=True)] = np.arange(nodes.size)
+    blocks = rank[local] // half
+    low, high = blocks.min(axis=1), blocks.max(axis=1)
+    near = np.flatnonzero(high - low <= 1)
+    far = np.flatnonzero(high - low > 1)
+    near = near[np.argsort(low[near], kind="stable")]
+    cuts = np.flatnonzero(np.diff(low[near])) + 1
+    chunks = [part for part in np.split(near, cuts) if part.size]
+    chunks += [far[start : start + half] for start in range(0, far.size, half)]
+    return chunks
 
 
 def verify_batch(job: VerifyJob) -> tuple[list[list[Member]], int, int]:
