@@ -6,19 +6,22 @@ cluster executor would schedule the same stage functions differently.
 
 Two passes, each spread over ``jobs`` worker processes:
 
-1. **Sketch**: read, normalize, shingle and sign every document once. Only compact numpy
-   arrays are kept: LSH band keys (``bands`` uint64 per document), word counts, and flat
-   arrays of sentence and line hashes. Texts and shingle sets are dropped.
-2. Boilerplate is learned, and candidate pairs found, from those arrays alone.
-3. **Verify**: chunks of candidate pairs go to workers, which read *only those documents*
-   again, compute their full features (boilerplate left out) and keep the pairs the rule
-   accepts. The accepted pairs' graph is cut into connected components (the clusters to be,
-   small), and batches of components go to workers again to form the clusters with guarded
-   merging. No accepted pair crosses a component and guarded merging only compares members
-   of one, so the result equals :func:`dupfind.pipeline.decide` over the whole corpus.
+1. **Sketch**: the main process walks folders and sends batches of file paths; workers read,
+   normalize, shingle and sign them, a batch at a time. Only compact numpy arrays come back:
+   LSH band keys (``bands`` uint64 per document), word counts, and flat arrays of sentence
+   and line hashes. Texts and shingle sets are dropped.
+2. Boilerplate is learned, and candidate pairs found, from those arrays alone (numpy and
+   scipy's graph components: no Python loop per pair).
+3. **Verify**: candidate components small enough for one worker go to workers whole, which
+   read *only those documents* again, compute their full features (boilerplate left out),
+   verify and cluster them. Pairs of larger components (furniture that LSH could not tell
+   apart from text joins them) are first verified in chunks of documents that lie close in
+   the pair graph, then their accepted pairs are clustered the same way. No accepted pair
+   crosses a component and guarded merging only compares members of one, so the result
+   equals :func:`dupfind.pipeline.decide` over the whole corpus.
 
-Memory is about 1.5 KB per document in the main process (band keys, word counts, sentence
-and line hashes, ids and titles) plus the features of one batch per worker.
+Memory is about 2 KB per document in the main process (band keys, word counts, sentence and
+sampled line hashes, ids, titles and paths) plus the features of one batch per worker.
 """
 
 from __future__ import annotations
