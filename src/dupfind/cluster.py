@@ -66,14 +66,12 @@ def component_labels(size: int, pairs: np.ndarray) -> np.ndarray:
 
 def connected_components(size: int, edges: Sequence[tuple[int, int]]) -> list[list[int]]:
     """Return components of two or more nodes, each sorted, ordered by their smallest node."""
-    forest = UnionFind(size)
-    for left, right in edges:
-        forest.union(left, right)
+    labels = component_labels(size, np.array(edges, dtype=np.int64).reshape(-1, 2))
+    grouped = np.flatnonzero(np.bincount(labels, minlength=size)[labels] > 1)
     groups: dict[int, list[int]] = defaultdict(list)
-    touched = sorted({node for edge in edges for node in edge})
-    for node in touched:
-        groups[forest.find(node)].append(node)
-    return sorted((members for members in groups.values() if len(members) > 1), key=min)
+    for node, label in zip(grouped.tolist(), labels[grouped].tolist(), strict=True):
+        groups[label].append(node)
+    return [groups[label] for label in sorted(groups)]
 
 
 def choose_canonical(
