@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from dupfind.cluster import UnionFind, choose_canonical, connected_components, guarded_components
-from dupfind.features import extract
+from dupfind.features import QUARTERS, extract, quarter_counts
 from dupfind.pipeline import EvidenceCache, verify_candidates
-from dupfind.verify import DecisionRule, Evidence
+from dupfind.verify import DecisionRule, Evidence, _common
 
 K = 5
 
@@ -178,6 +178,38 @@ class TestEvidencePositions:
         assert evidence.aligned and evidence.spread == 4 and evidence.jaccard > 0.8
         assert not evidence.coherent  # neither headline's words occur in the other text
         assert not DecisionRule().accepts(evidence)
+
+
+class TestFastPathsEqualNumpy:
+    """Verification's two hot helpers against the numpy calls they replace."""
+
+    @pytest.mark.parametrize("sizes", [(0, 5), (5, 0), (1, 1), (40, 700), (700, 650), (9, 9)])
+    def test_common_positions_equal_intersect1d(self, sizes: tuple[int, int]) -> None:
+        rng = np.random.default_rng(sum(sizes))
+        pool = rng.integers(0, 2**64 - 1, size=1000, dtype=np.uint64, endpoint=True)
+        pool = np.unique(pool)
+        left = np.sort(rng.choice(pool, size=sizes[0], replace=False))
+        right = np.sort(rng.choice(pool, size=sizes[1], replace=False))
+        expected = np.intersect1d(left, right, assume_unique=True, return_indices=True)
+        left_index, right_index = _common(left, right)
+        assert left_index.tolist() == expected[1].tolist()
+        assert right_index.tolist() == expected[2].tolist()
+        assert left[left_index].tolist() == right[right_index].tolist() == expected[0].tolist()
+
+    @pytest.mark.parametrize("windows", [1, 2, 3, 4, 5, 7, 101, 4096, 1_000_003])
+    def test_quarter_counts_equal_histogram(self, windows: int) -> None:
+        rng = np.random.default_rng(windows)
+        positions = rng.integers(0, windows, size=500).astype(np.uint32)
+        positions[:2] = [0, windows - 1]
+        edges = np.linspace(0, windows, QUARTERS + 1)
+        expected = np.histogram(positions, bins=edges)[0]
+        assert quarter_counts(positions, windows).tolist() == expected.tolist()
+
+    def test_a_document_counts_its_quarters_once_and_keeps_them(self) -> None:
+        wire = features(*STORY)
+        counts = wire.quarter_counts
+        assert counts.sum() == wire.shingles.size and (counts > 0).all()
+        assert wire.quarter_counts is counts
 
 
 # --- The decision rule -------------------------------------------------------------------------

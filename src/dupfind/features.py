@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -46,6 +47,7 @@ HEAD_FRACTION = 0.2
 # No headline, byline and dateline block is longer than this: without a cap, 20% of a 50 MB
 # dump would let a copy of an article from its middle count as starting "at the top".
 HEAD_MAX_WORDS = 300
+QUARTERS = 4  # parts of a text whose coverage verification counts (its spread)
 
 # One regex pass yields words, line breaks and sentence stops (a stop followed by at most two
 # closing quotes or brackets and then a space or the end; the Chinese full stop needs none).
@@ -81,10 +83,27 @@ class Features:
     head: np.ndarray
     words: int
 
+    @cached_property
+    def quarter_counts(self) -> np.ndarray:
+        """Distinct shingles first seen in each quarter of the text; verification compares
+        every pair's shared shingles to them, so they are counted once per document."""
+        return quarter_counts(self.first_window, self.windows)
+
     @property
     def nbytes(self) -> int:
         arrays = (self.shingles, self.first_window, self.sentences, self.units, self.unit_words)
         return sum(a.nbytes for a in (*arrays, self.vocabulary, self.head))
+
+
+def quarter_counts(positions: np.ndarray, windows: int) -> np.ndarray:
+    """How many window ``positions`` (each below ``windows``) fall in each quarter of a text.
+
+    Equals ``np.histogram(positions, bins=np.linspace(0, windows, QUARTERS + 1))[0]``: those
+    edges are exact in floating point, so a position's bin is ``QUARTERS * position //
+    windows``, one integer pass instead of histogram's checks (~20 us a call).
+    """
+    bins = positions.astype(np.int64) * QUARTERS // max(windows, 1)
+    return np.bincount(bins, minlength=QUARTERS)[:QUARTERS]
 
 
 def _powers(count: int) -> np.ndarray:

@@ -36,9 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dupfind.features import Features, head_length
+from dupfind.features import Features, head_length, quarter_counts
 
-SPREAD_PARTS = 4
 SPREAD_MIN_SHARE = 0.1  # of a quarter's shingles shared, for the quarter to count
 #: Below this containment no rule can accept a pair (thresholds are at least this), so
 #: alignment, spread and coherence are not computed: most candidates stop here, cheaply.
@@ -63,10 +62,8 @@ class Evidence:
         words = min(left.words, right.words)
         if left.shingles.size == 0 or right.shingles.size == 0:
             return cls(shared=0, jaccard=0.0, containment=0.0, words=words)
-        common, left_index, right_index = np.intersect1d(
-            left.shingles, right.shingles, assume_unique=True, return_indices=True
-        )
-        shared = int(common.size)
+        left_index, right_index = _common(left.shingles, right.shingles)
+        shared = int(left_index.size)
         if shared == 0:
             return cls(shared=0, jaccard=0.0, containment=0.0, words=words)
         union = left.shingles.size + right.shingles.size - shared
@@ -82,9 +79,7 @@ class Evidence:
             shared=shared,
             jaccard=shared / union,
             containment=containment,
-            shared_sentences=int(
-                np.intersect1d(left.sentences, right.sentences, assume_unique=True).size
-            ),
+            shared_sentences=int(_common(left.sentences, right.sentences)[0].size),
             aligned=left_start <= head_length(left.windows)
             and right_start <= head_length(right.windows),
             spread=_spread(shorter, shorter.first_window[shorter_index]),
@@ -93,23 +88,34 @@ class Evidence:
         )
 
 
+def _common(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the values two sorted arrays of distinct values share sit in each of them.
+
+    ``np.intersect1d(..., return_indices=True)`` for this case: one binary search of the
+    shorter array's values in the longer, instead of a merge sort of both (3x faster on the
+    ~700 shingles of an article, and verification runs it for every candidate pair).
+    """
+    if left.size > right.size:
+        right_index, left_index = _common(right, left)
+        return left_index, right_index
+    if left.size == 0:
+        empty = np.empty(0, dtype=np.intp)
+        return empty, empty
+    slots = np.searchsorted(right, left)
+    np.minimum(slots, right.size - 1, out=slots)
+    hit = right[slots] == left
+    return np.flatnonzero(hit), slots[hit]
+
+
 def _spread(document: Features, shared_positions: np.ndarray) -> int:
     """In how many quarters of ``document`` at least a tenth of the shingles are shared."""
     if document.windows == 0:
         return 0
-    edges = np.linspace(0, document.windows, SPREAD_PARTS + 1)
-    all_counts = _quarter_counts(document.first_window, edges)
-    shared_counts = _quarter_counts(shared_positions, edges)
+    all_counts = document.quarter_counts
+    shared_counts = quarter_counts(shared_positions, document.windows)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(all_counts > 0, shared_counts / np.maximum(all_counts, 1), 0.0)
     return int((share >= SPREAD_MIN_SHARE).sum())
-
-
-def _quarter_counts(positions: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """``np.histogram(positions, bins=edges)[0]`` for positions below the last edge (window
-    positions always are), with one searchsorted instead of histogram's ~20 us of checks."""
-    part = np.searchsorted(edges, positions, side="right") - 1
-    return np.bincount(part, minlength=SPREAD_PARTS)[:SPREAD_PARTS]
 
 
 def _coherent(document: Features, start: int, other: Features) -> bool:
