@@ -26,6 +26,15 @@ class Document:
 
 
 @dataclass(frozen=True)
+class DocumentInfo:
+    """What a scan keeps of a document besides its features: what reports need."""
+
+    id: str
+    title: str
+    path: str
+
+
+@dataclass(frozen=True)
 class Problem:
     """A source that could not be read, or was read with a caveat (kept apart from stdout).
 

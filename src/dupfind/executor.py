@@ -36,15 +36,15 @@ import numpy as np
 from scipy.sparse import csgraph, csr_matrix
 
 from dupfind.arrays import unique
+from dupfind.catalog import Catalog
 from dupfind.cluster import component_labels
-from dupfind.documents import Document, Problem
+from dupfind.documents import Document, DocumentInfo, Problem
 from dupfind.features import extract_batch, sketch_batch
 from dupfind.lsh import band_keys
 from dupfind.minhash import Signer
 from dupfind.pipeline import (
     BATCH_SIZE,
     Cluster,
-    DocumentInfo,
     Member,
     Prepared,
     ScanOptions,
@@ -93,10 +93,10 @@ def read_batch(
 
 def read_and_sketch_batch(
     items: Sequence[Document | PendingFile], options: ScanOptions, read_options: ReadOptions | None
-) -> tuple[list[DocumentInfo], list[Problem], Sketch]:
+) -> tuple[Catalog, list[Problem], Sketch]:
     """Pass 1 for a batch (runs in a worker): read pending files, then :func:`sketch_texts`."""
     documents, problems = read_batch(items, read_options)
-    infos = [DocumentInfo(d.id, d.title, d.path) for d in documents]
+    infos = Catalog.of(DocumentInfo(d.id, d.title, d.path) for d in documents)
     return infos, problems, sketch_texts([d.text for d in documents], options)
 
 
@@ -152,7 +152,7 @@ def _split_by_component_size(count: int, pairs: np.ndarray) -> tuple[np.ndarray,
 
 
 def _accepted_pairs(
-    infos: list[DocumentInfo],
+    infos: Catalog,
     texts: list[str] | None,
     pairs: np.ndarray,
     boilerplate: np.ndarray,
@@ -370,12 +370,12 @@ def _sketch_all(
     read_options: ReadOptions | None,
     on_problem: Callable[[Problem], None],
     progress: Progress,
-) -> tuple[list[DocumentInfo], Sketch, list[str] | None]:
+) -> tuple[Catalog, Sketch, list[str] | None]:
     """Pass 1 over the stream: infos and compact arrays for every document.
 
     Pending files are read by the workers; documents already read travel with their text.
     """
-    infos: list[DocumentInfo] = []
+    infos = Catalog()
     texts: list[str] | None = [] if keep_texts else None
     parts: list[Sketch] = []
     progress.start("reading and signing")
@@ -419,7 +419,7 @@ def _sketch_all(
 
 
 def _verify_jobs(
-    infos: list[DocumentInfo],
+    infos: Catalog,
     texts: list[str] | None,
     pairs: np.ndarray,
     boilerplate: np.ndarray,
@@ -467,7 +467,7 @@ def _verify_jobs(
 def _make_job(
     indexes: np.ndarray,
     pairs: np.ndarray,
-    infos: list[DocumentInfo],
+    infos: Catalog,
     texts: list[str] | None,
     boilerplate: np.ndarray,
     options: ScanOptions,
@@ -482,7 +482,7 @@ def _make_job(
     listed = indexes.tolist()
     return VerifyJob(
         indexes=listed,
-        infos=[infos[i] for i in listed],
+        infos=infos.take(listed),
         texts=[texts[i] for i in listed] if texts is not None else None,
         pairs=local.astype(np.int64).reshape(-1, 2),
         boilerplate=boilerplate,

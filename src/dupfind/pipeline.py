@@ -39,7 +39,7 @@ import numpy as np
 from dupfind import boilerplate as boilerplate_learning
 from dupfind.arrays import unique
 from dupfind.cluster import choose_canonical, component_labels, guarded_components
-from dupfind.documents import Document, Problem
+from dupfind.documents import Document, DocumentInfo, Problem
 from dupfind.features import Features, extract
 from dupfind.features import extract_batch as extract_texts
 from dupfind.lsh import band_keys, candidate_pairs, optimal_bands, pairs_sharing
@@ -128,15 +128,6 @@ class ScanOptions:
             "rows": rows,
             "normalization_version": NORMALIZATION_VERSION,
         }
-
-
-@dataclass(frozen=True)
-class DocumentInfo:
-    """What a scan keeps of a document besides its features: what reports need."""
-
-    id: str
-    title: str
-    path: str
 
 
 @dataclass(frozen=True)
