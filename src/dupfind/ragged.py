@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from dupfind.arrays import isin_sorted
+
 
 class Ragged(Sequence[np.ndarray]):
     """A read-only sequence of 1-d arrays stored flat: ``ragged[i]`` is a view."""
@@ -60,7 +62,7 @@ class Ragged(Sequence[np.ndarray]):
         """The same items minus the values found in the sorted array ``removed``."""
         if removed.size == 0 or self.values.size == 0:
             return self
-        keep = ~np.isin(self.values, removed)
+        keep = ~isin_sorted(self.values, removed)
         owners = np.repeat(np.arange(len(self)), self.lengths)
         return Ragged(self.values[keep], np.bincount(owners[keep], minlength=len(self)))
 
