@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Collection
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -120,6 +121,16 @@ def test_extract_batch_leaves_out_boilerplate_as_the_definition_does() -> None:
         for f, t in zip(batch, texts, strict=True)
         if FURNITURE in t
     )
+
+
+def test_features_for_verifying_only_leave_out_units_and_nothing_else() -> None:
+    texts = corpus()
+    known = {unit_hash(FURNITURE.lower().split())}
+    fulls = extract_batch(texts, K, known)
+    assert sum(full.units.size > 0 for full in fulls) > len(texts) // 2
+    for lean, full in zip(extract_batch(texts, K, known, units=False), fulls, strict=True):
+        assert lean.units.size == lean.unit_words.size == 0
+        assert_same(lean, replace(full, units=lean.units, unit_words=lean.unit_words))
 
 
 def test_extract_of_one_text_is_its_batch_entry() -> None:

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from datasketch.lsh import _optimal_param
 
+from dupfind import lsh
 from dupfind.cluster import connected_components
-from dupfind.lsh import DEFAULT_WINDOW, band_keys, candidate_pairs, optimal_bands
+from dupfind.lsh import DEFAULT_WINDOW, band_keys, candidate_pairs, optimal_bands, pairs_sharing
 
 
 class TestOptimalBands:
@@ -157,3 +158,27 @@ class TestCandidatePairs:
     def test_fewer_than_two_documents_give_no_pairs(self, count: int) -> None:
         pairs = candidate_pairs(np.zeros((count, 3), dtype=np.uint64))
         assert pairs.shape == (0, 2)
+
+    def test_threads_give_the_same_pairs(self) -> None:
+        rng = np.random.default_rng(11)
+        signatures = rng.integers(0, 4, size=(3000, 16), dtype=np.uint32)
+        keys = band_keys(signatures, bands=8, rows=2)
+        one = candidate_pairs(keys, window=3)
+        assert len(one) > 3000
+        assert candidate_pairs(keys, window=3, jobs=2).tolist() == one.tolist()
+
+
+class TestPairsSharing:
+    @pytest.mark.parametrize("jobs", [1, 2])
+    def test_partitioned_pairing_equals_pairing_all_keys_at_once(
+        self, monkeypatch: pytest.MonkeyPatch, jobs: int
+    ) -> None:
+        rng = np.random.default_rng(jobs)
+        count = 2000
+        pool = rng.integers(0, 2**64 - 1, size=900, dtype=np.uint64, endpoint=True)
+        owners = np.repeat(np.arange(count), 3)  # three distinct keys for each owner
+        keys = np.concatenate([rng.choice(pool, size=3, replace=False) for _ in range(count)])
+        whole = pairs_sharing(keys, owners, count, window=4)
+        assert len(whole) > count
+        monkeypatch.setattr(lsh, "_PARTITION_MIN", 100)
+        assert pairs_sharing(keys, owners, count, window=4, jobs=jobs).tolist() == whole.tolist()

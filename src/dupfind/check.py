@@ -199,7 +199,6 @@ def featurize(documents: Sequence[Document], options: ScanOptions, known: np.nda
         found = learn_boilerplate(
             band_keys(first, *options.bands_rows),
             raw_words,
-            sentences,
             [f.units for f in features],
             [f.unit_words for f in features],
             options,

@@ -52,6 +52,7 @@ from dupfind.pipeline import (
     candidates_from,
     decide_pairs,
     learn_boilerplate,
+    lsh_candidates,
 )
 from dupfind.progress import Progress, Silent
 from dupfind.ragged import Ragged
@@ -132,7 +133,7 @@ def accept_batch(job: VerifyJob) -> np.ndarray:
     """Stage 3a for a chunk of candidate pairs (runs in a worker): which the rule accepts."""
     texts = job.texts if job.texts is not None else _read_texts(job.infos, job.read_options)
     features = extract_batch(
-        [text or "" for text in texts], job.options.shingle_size, job.boilerplate
+        [text or "" for text in texts], job.options.shingle_size, job.boilerplate, units=False
     )
     rule = job.options.rule()
     return np.array(
@@ -170,12 +171,12 @@ def _accepted_pairs(
     """
     progress.start("verifying", total=len(pairs))
     rows = _local_chunks(pairs)
-    chunks = [
+    chunks = (
         _make_job(
             unique(pairs[r].ravel()), pairs[r], infos, texts, boilerplate, options, read_options
         )
         for r in rows
-    ]
+    )
     accepted = np.zeros(len(pairs), dtype=bool)
     calls = ((accept_batch, (chunk,)) for chunk in chunks)
     for chunk_rows, mask in zip(rows, _ordered(executor, calls, 2 * jobs), strict=True):
@@ -226,7 +227,7 @@ def verify_batch(job: VerifyJob) -> tuple[list[list[Member]], int, int]:
     texts = job.texts if job.texts is not None else _read_texts(job.infos, job.read_options)
     missing = sum(text is None for text in texts)
     features = extract_batch(
-        [text or "" for text in texts], job.options.shingle_size, job.boilerplate
+        [text or "" for text in texts], job.options.shingle_size, job.boilerplate, units=False
     )
     prepared = Prepared(
         job.infos,
@@ -315,24 +316,14 @@ def run(
     progress = progress or Silent()
     report = on_problem or _ignore
     jobs = max(1, jobs)
+    options.bands_rows  # noqa: B018  (a numeric integration, cached: forked workers inherit it)
     executor: Executor = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else _Inline()
     try:
         infos, sketch, texts = _sketch_all(
             documents, options, executor, jobs, keep_texts, read_options, report, progress
         )
-        boilerplate = learn_boilerplate(
-            sketch.keys, sketch.words, sketch.sentences, sketch.units, sketch.unit_words, options
-        )
-        del sketch.units, sketch.unit_words
-        sentences = sketch.sentences.without(boilerplate)
-        pairs = candidates_from(sketch.keys, sketch.words, sentences, options.min_words)
-        del sentences
-        stats = ScanStats(
-            documents=len(infos),
-            short=int((sketch.words < max(options.min_words, 1)).sum()),
-            boilerplate_units=int(boilerplate.size),
-            candidate_pairs=len(pairs),
-        )
+        pairs, boilerplate, stats = _candidates(sketch, options, jobs)
+        del sketch  # pass 2 needs only the pairs: free the band keys and sentence hashes
         # Pairs of small candidate components are verified and clustered in one step; pairs of
         # components too large for one worker are first verified in chunks of pairs.
         small, large = _split_by_component_size(len(infos), pairs)
@@ -341,16 +332,20 @@ def run(
         )
         work = np.concatenate([small, accepted]).reshape(-1, 2)
         work = work[np.lexsort((work[:, 1], work[:, 0]))] if work.size else work
-        jobs_list = _verify_jobs(infos, texts, work, boilerplate, options, read_options)
+        del pairs, small, large, accepted
         progress.start("verifying and clustering", total=len(work))
         groups: list[list[Member]] = []
-        calls = ((verify_batch, (job,)) for job in jobs_list)
-        for job, (found, verified, _missing) in zip(
-            jobs_list, _ordered(executor, calls, 2 * jobs), strict=True
-        ):
+        sizes: list[int] = []  # pairs of each job, known as jobs are made
+
+        def calls() -> Iterator[tuple[Callable, tuple]]:
+            for job in _verify_jobs(infos, texts, work, boilerplate, options, read_options):
+                sizes.append(len(job.pairs))
+                yield verify_batch, (job,)
+
+        for number, (found, verified, _missing) in enumerate(_ordered(executor, calls(), 2 * jobs)):
             groups.extend(found)
             stats.verified_pairs += verified
-            progress.advance(len(job.pairs))
+            progress.advance(sizes[number])
         progress.finish()
     finally:
         executor.shutdown()
@@ -359,6 +354,26 @@ def run(
     stats.clusters = len(clusters)
     stats.duplicate_documents = sum(len(c.members) - 1 for c in clusters)
     return StreamResult(clusters, stats, boilerplate)
+
+
+def _candidates(
+    sketch: Sketch, options: ScanOptions, jobs: int
+) -> tuple[np.ndarray, np.ndarray, ScanStats]:
+    """Boilerplate and candidate pairs from pass 1's arrays (main process; sorts on threads)."""
+    lsh = lsh_candidates(sketch.keys, sketch.words, options.min_words, jobs)
+    boilerplate = learn_boilerplate(
+        sketch.keys, sketch.words, sketch.units, sketch.unit_words, options, lsh
+    )
+    del sketch.units, sketch.unit_words
+    sentences = sketch.sentences.without(boilerplate)
+    pairs = candidates_from(sketch.keys, sketch.words, sentences, options.min_words, lsh, jobs)
+    stats = ScanStats(
+        documents=len(sketch.words),
+        short=int((sketch.words < max(options.min_words, 1)).sum()),
+        boilerplate_units=int(boilerplate.size),
+        candidate_pairs=len(pairs),
+    )
+    return pairs, boilerplate, stats
 
 
 def _sketch_all(
@@ -425,10 +440,13 @@ def _verify_jobs(
     boilerplate: np.ndarray,
     options: ScanOptions,
     read_options: ReadOptions | None,
-) -> list[VerifyJob]:
-    """Batches of whole connected components of the candidate graph, in document order."""
+) -> Iterator[VerifyJob]:
+    """Batches of whole connected components of the candidate graph, in document order.
+
+    Made as they are asked for: packing a job's infos overlaps with the workers' verifying.
+    """
     if pairs.size == 0:
-        return []
+        return
     labels = component_labels(len(infos), pairs)  # a component's label is its first document
     nodes = unique(pairs.ravel())
     node_order = np.lexsort((nodes, labels[nodes]))
@@ -450,8 +468,8 @@ def _verify_jobs(
     pair_batch = batch_of_root[np.searchsorted(roots, pair_labels)]
     node_cuts = np.searchsorted(node_batch, np.arange(batch_of_root[-1] + 2))
     pair_cuts = np.searchsorted(pair_batch, np.arange(batch_of_root[-1] + 2))
-    return [
-        _make_job(
+    for b in range(batch_of_root[-1] + 1):
+        yield _make_job(
             nodes[node_cuts[b] : node_cuts[b + 1]],
             pairs[pair_cuts[b] : pair_cuts[b + 1]],
             infos,
@@ -460,8 +478,6 @@ def _verify_jobs(
             options,
             read_options,
         )
-        for b in range(batch_of_root[-1] + 1)
-    ]
 
 
 def _make_job(

@@ -34,7 +34,7 @@ from functools import cached_property
 
 import numpy as np
 
-from dupfind.arrays import unique
+from dupfind.arrays import isin_sorted, unique
 from dupfind.normalize import SPACED_TOKEN, TOKEN, needs_full_tokenizer, prepare
 from dupfind.ragged import Ragged
 from dupfind.shingle import fmix64, shingle_windows, token_hashes
@@ -62,6 +62,7 @@ _SEGMENTS_FULL = re.compile(rf"{TOKEN}|[{_STOP_MARK}{_LINE_MARK}]")
 _UNIT_MULTIPLIER = np.uint64(0x100000001B3)  # FNV prime: odd, so the powers never vanish
 _POWERS = np.cumprod(np.full(4096, _UNIT_MULTIPLIER, dtype=np.uint64), dtype=np.uint64)
 _EMPTY = np.empty(0, dtype=np.uint64)
+_NO_WINDOWS = np.empty(0, dtype=np.uint32)
 
 
 def head_length(windows: int) -> int:
@@ -197,13 +198,30 @@ def extract(text: str, shingle_size: int, boilerplate: Collection[int] = ()) -> 
 
 
 def extract_batch(
-    texts: Sequence[str], shingle_size: int, boilerplate: Collection[int] | np.ndarray = ()
+    texts: Sequence[str],
+    shingle_size: int,
+    boilerplate: Collection[int] | np.ndarray = (),
+    *,
+    units: bool = True,
 ) -> list[Features]:
     """:func:`extract` for many texts: tokenized and segmented together, in numpy passes over
-    the whole batch; only the per-document sorts run one document at a time."""
+    the whole batch; only the per-document sorts run one document at a time.
+
+    ``units=False`` leaves ``units`` and ``unit_words`` empty: verifying pairs does not read
+    them (only boilerplate learning and the index do), and they cost an eighth of the time.
+    """
     tokens = tokenize_batch([prepare(text) for text in texts])
     count = len(texts)
-    units, unit_words, sentence_hashes, sentence_lengths, sentence_owners = _units(tokens, count)
+    if units:
+        unit_sets, unit_words, sentence_hashes, sentence_lengths, sentence_owners = _units(
+            tokens, count
+        )
+    else:
+        sentence_hashes, sentence_lengths, sentence_owners = _segments(
+            tokens.hashes, tokens.sentence, tokens.offsets
+        )
+        unit_sets = Ragged(_EMPTY, np.zeros(count, dtype=np.int64))
+        unit_words = Ragged(_NO_WINDOWS, np.zeros(count, dtype=np.int64))
     hashes, lengths, offsets = tokens.hashes, tokens.lengths, tokens.offsets
     if len(boilerplate) and hashes.size:
         known = unique(
@@ -212,8 +230,8 @@ def extract_batch(
             else np.fromiter(boilerplate, dtype=np.uint64, count=len(boilerplate))
         )
         line_hashes, line_lengths = segment_hashes(hashes, tokens.line)
-        line_dropped = np.repeat(np.isin(line_hashes, known), line_lengths)
-        sentence_dropped = np.repeat(np.isin(sentence_hashes, known), sentence_lengths)
+        line_dropped = np.repeat(isin_sorted(line_hashes, known), line_lengths)
+        sentence_dropped = np.repeat(isin_sorted(sentence_hashes, known), sentence_lengths)
         keep = ~(line_dropped | sentence_dropped)
         if not keep.all():
             owner = np.repeat(np.arange(count), np.diff(offsets))
@@ -235,7 +253,7 @@ def extract_batch(
                 long_words[start:stop],
                 windows[index],
                 sentences[index],
-                units[index],
+                unit_sets[index],
                 unit_words[index],
                 shingle_size,
             )
@@ -314,15 +332,18 @@ def _features(
     unit_words: np.ndarray,
     shingle_size: int,
 ) -> Features:
-    order = np.argsort(windows, kind="stable")
+    order = windows.argsort()  # not stable (2x faster); first occurrences come from minima
     ordered = windows[order]
     first_of_run = np.ones(ordered.size, dtype=bool)
     first_of_run[1:] = ordered[1:] != ordered[:-1]
+    starts = first_of_run.nonzero()[0]
     head = hashes[: head_length(windows.size) + shingle_size].copy()
     head[~long_words[: head.size]] = 0
     return Features(
-        shingles=ordered[first_of_run],
-        first_window=order[first_of_run].astype(np.uint32),  # stable: the first occurrence
+        shingles=ordered[starts],
+        first_window=(
+            np.minimum.reduceat(order, starts).astype(np.uint32) if starts.size else _NO_WINDOWS
+        ),
         windows=int(windows.size),
         sentences=sentences,
         units=units,

@@ -37,7 +37,7 @@ from typing import TextIO
 import numpy as np
 
 from dupfind import boilerplate as boilerplate_learning
-from dupfind.arrays import unique
+from dupfind.arrays import isin_sorted, unique
 from dupfind.cluster import choose_canonical, component_labels, guarded_components
 from dupfind.documents import Document, DocumentInfo, Problem
 from dupfind.features import Features, extract
@@ -238,26 +238,50 @@ def find_candidates(prepared: Prepared, options: ScanOptions) -> np.ndarray:
     )
 
 
+def lsh_candidates(
+    keys: np.ndarray, words: np.ndarray, min_words: int, jobs: int = 1
+) -> np.ndarray:
+    """Sorted unique pairs of documents that collide in an LSH band (``keys``: band keys),
+    bands sorted on ``jobs`` threads.
+
+    Documents shorter than ``min_words`` are left out: scraper junk (a captcha page, a cookie
+    wall) must not cluster as copies of articles.
+    """
+    eligible = np.flatnonzero(np.asarray(words) >= max(min_words, 1))
+    if eligible.size < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    if eligible.size == keys.shape[0]:
+        return candidate_pairs(keys, jobs=jobs)
+    return eligible[candidate_pairs(keys[eligible], jobs=jobs)]
+
+
 def candidates_from(
-    keys: np.ndarray, words: np.ndarray, sentences: Sequence[np.ndarray], min_words: int
+    keys: np.ndarray,
+    words: np.ndarray,
+    sentences: Sequence[np.ndarray],
+    min_words: int,
+    lsh: np.ndarray | None = None,
+    jobs: int = 1,
 ) -> np.ndarray:
     """Step 4: sorted unique pairs colliding in an LSH band or sharing a verbatim sentence.
 
     ``keys`` are the documents' LSH band keys, ``sentences`` their sentence hashes (without
-    boilerplate). Documents shorter than ``min_words`` are left out: scraper junk (a captcha
-    page, a cookie wall) must not cluster as copies of articles.
+    boilerplate); ``lsh`` the band collisions if already found (:func:`lsh_candidates`: they
+    do not depend on boilerplate, which is learned after signing). Documents shorter than
+    ``min_words`` are left out. Sorting runs on ``jobs`` threads.
     """
     count = keys.shape[0]
     eligible = np.flatnonzero(np.asarray(words) >= max(min_words, 1))
     if eligible.size < 2:
         return np.empty((0, 2), dtype=np.int64)
-    lsh = eligible[candidate_pairs(keys[eligible])]
+    if lsh is None:
+        lsh = lsh_candidates(keys, words, min_words, jobs)
     flat = Ragged.of(sentences)
     if eligible.size == count:  # the usual case: no copy of every document's sentences
         hashes, owners = flat.values, np.repeat(np.arange(count, dtype=np.int32), flat.lengths)
     else:
         hashes, owners = flat.select(eligible)
-    by_sentence = pairs_sharing(hashes, owners, count)
+    by_sentence = pairs_sharing(hashes, owners, count, jobs=jobs)
     pairs = np.concatenate([lsh.reshape(-1, 2), by_sentence]).astype(np.int64)
     if pairs.size == 0:
         return pairs.reshape(0, 2)
@@ -422,7 +446,6 @@ def prepare(
     learned = learn_boilerplate(
         band_keys(signatures, *options.bands_rows),
         [f.words for f in features],
-        [f.sentences for f in features],
         [f.units for f in features],
         [f.unit_words for f in features],
         options,
@@ -434,7 +457,7 @@ def prepare(
         def reread(indexes: Sequence[int], _: Sequence[DocumentInfo]) -> Iterator[tuple[int, str]]:
             return ((i, kept_texts[i]) for i in indexes)
 
-    affected = [i for i, f in enumerate(features) if np.isin(f.units, learned).any()]
+    affected = [i for i, f in enumerate(features) if isin_sorted(f.units, learned).any()]
     fresh = list(features)
     indexes, texts = [], []
     for index, text in reread(affected, infos):
@@ -456,20 +479,25 @@ def prepare(
 def learn_boilerplate(
     keys: np.ndarray,
     words: Sequence[int] | np.ndarray,
-    sentences: Sequence[np.ndarray],
     units: Sequence[np.ndarray],
     unit_words: Sequence[np.ndarray],
     options: ScanOptions,
+    lsh: np.ndarray | None = None,
 ) -> np.ndarray:
     """Step 3: boilerplate units of a corpus from a first clustering of its full texts.
 
-    Needs only compact per-document arrays (band keys, sentence and unit hashes), so the
-    streaming executor and :func:`prepare` learn the same set.
+    Needs only compact per-document arrays (band keys, unit hashes), so the streaming
+    executor and :func:`prepare` learn the same set. The first clustering links LSH
+    candidates only (``lsh``, found here if not given): :func:`first_components` keeps pairs
+    whose keys agree in several bands, and a pair agreeing in a band collides in it, so pairs
+    that only share a sentence would be dropped there anyway. At a million documents those
+    were 12 million pairs, most linked by furniture sentences, and 10 s of sorting.
     """
     if not options.learn_boilerplate or keys.shape[0] < options.boilerplate_spread:
         return np.empty(0, dtype=np.uint64)
-    pairs = candidates_from(keys, np.asarray(words), sentences, options.min_words)
-    component = first_components(keys, pairs, options.bands_rows[1])
+    if lsh is None:
+        lsh = lsh_candidates(keys, np.asarray(words), options.min_words)
+    component = first_components(keys, lsh, options.bands_rows[1])
     return boilerplate_learning.learn(units, unit_words, component, options.boilerplate_spread)
 
 
@@ -477,7 +505,7 @@ def without(hashes: np.ndarray, removed: np.ndarray) -> np.ndarray:
     """``hashes`` minus those in the sorted array ``removed``."""
     if removed.size == 0 or hashes.size == 0:
         return hashes
-    return hashes[~np.isin(hashes, removed)]
+    return hashes[~isin_sorted(hashes, removed)]
 
 
 def decide(
