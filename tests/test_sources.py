@@ -24,6 +24,7 @@ from dupfind.sources import (
     check_paths,
     iter_documents,
     make_title,
+    prefetch,
     read_file,
 )
 
@@ -583,3 +584,23 @@ def test_read_file_reports_problems(tmp_path: Path) -> None:
     docs = list(read_file(tmp_path / "missing.txt", "missing.txt", on_problem=problems.append))
     assert docs == []
     assert problems == [Problem(str(tmp_path / "missing.txt"), "no such file", fatal=True)]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_prefetch_skips_what_it_cannot_read_and_never_changes_a_file(tmp_path: Path) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text("Harbour wall to be rebuilt.\n", encoding="utf-8")
+    before = article.stat()
+    os.mkfifo(tmp_path / "pipe.txt")  # opening it for reading must not wait for a writer
+    (tmp_path / "folder").mkdir()
+    paths = [tmp_path / "missing.txt", tmp_path / "pipe.txt", tmp_path / "folder", article]
+    finished = threading.Event()
+    worker = threading.Thread(
+        target=lambda: (prefetch(map(str, paths)), finished.set()), daemon=True
+    )
+    worker.start()
+    worker.join(timeout=10)
+    assert finished.is_set()
+    after = article.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert article.read_text(encoding="utf-8") == "Harbour wall to be rebuilt.\n"

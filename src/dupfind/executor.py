@@ -56,7 +56,7 @@ from dupfind.pipeline import (
 )
 from dupfind.progress import Progress, Silent
 from dupfind.ragged import Ragged
-from dupfind.sources import PendingFile, ReadOptions, read_again, read_pending
+from dupfind.sources import PendingFile, ReadOptions, prefetch, read_again, read_pending
 from dupfind.verify import Evidence
 
 VERIFY_BATCH_DOCUMENTS = 2_000
@@ -84,6 +84,7 @@ def read_batch(
     """The documents of a batch, reading its pending files, and the problems met doing so."""
     documents: list[Document] = []
     problems: list[Problem] = []
+    prefetch(item.path for item in items if isinstance(item, PendingFile))
     for item in items:
         if isinstance(item, PendingFile):
             documents.extend(read_pending(item, read_options, problems.append))
@@ -247,6 +248,7 @@ def _read_texts(
     for index, info in enumerate(infos):
         by_path.setdefault(info.path, {})[info.id] = index
     texts: list[str | None] = [None] * len(infos)
+    prefetch(by_path)
     for path, wanted in by_path.items():
         for document in read_again(path, wanted, options=read_options):
             if document.id in wanted:
@@ -316,7 +318,6 @@ def run(
     progress = progress or Silent()
     report = on_problem or _ignore
     jobs = max(1, jobs)
-    options.bands_rows  # noqa: B018  (a numeric integration, cached: forked workers inherit it)
     executor: Executor = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else _Inline()
     try:
         infos, sketch, texts = _sketch_all(
