@@ -235,7 +235,7 @@ class TestSignerBatching:
         sets = [_random_set(rng, size) for size in (3, 4, 0, 2, 6, 1, 9)]
         signer = Signer(num_perm=16, seed=8)
         out = np.full((len(sets), 16), EMPTY_VALUE, dtype=np.uint32)
-        signer._sign_chunk(sets, 0, len(sets), out)
+        signer._sign_chunk(sets, 0, len(sets), out, np.empty((16, 5), dtype=np.uint32))
         for index, shingles in enumerate(sets):
             expected = _datasketch_signature(shingles, 16, 8)
             np.testing.assert_array_equal(out[index], expected, err_msg=f"set {index}")

@@ -34,8 +34,9 @@ from datasketch import MinHash
 
 SCHEME = "affine32"
 EMPTY_VALUE = np.uint32(0xFFFFFFFF)  # datasketch's initial (empty-set) hash value for affine32
-# Shingles per numpy pass: 8 MB of temporaries stay in cache (2.5x faster than 1 << 16).
-_CHUNK_ELEMENTS = 1 << 14
+# Shingles per numpy pass: the permuted values (num_perm x this, uint32; 0.9 MB for LSH's 56
+# permutations) stay in the L2 cache. Measured: 18 us a document, 24 us at 1 << 14.
+_CHUNK_ELEMENTS = 1 << 12
 
 
 def _fmix32(values: np.ndarray) -> np.ndarray:
@@ -86,6 +87,9 @@ class Signer:
         """
         count = len(shingle_sets)
         signatures = np.full((count, self.num_perm), EMPTY_VALUE, dtype=np.uint32)
+        # One buffer for every chunk's permuted values: a fresh multi-megabyte array per
+        # chunk is mapped and faulted in anew by the allocator, which tripled signing time.
+        buffer = np.empty((self.num_perm, _CHUNK_ELEMENTS), dtype=np.uint32)
         start = 0
         while start < count:
             # Gather documents until the chunk is full (a single huge document is its own chunk).
@@ -93,12 +97,17 @@ class Signer:
             while stop < count and (size == 0 or size + len(shingle_sets[stop]) <= _CHUNK_ELEMENTS):
                 size += len(shingle_sets[stop])
                 stop += 1
-            self._sign_chunk(shingle_sets, start, stop, signatures)
+            self._sign_chunk(shingle_sets, start, stop, signatures, buffer)
             start = stop
         return signatures
 
     def _sign_chunk(
-        self, shingle_sets: Sequence[np.ndarray], start: int, stop: int, out: np.ndarray
+        self,
+        shingle_sets: Sequence[np.ndarray],
+        start: int,
+        stop: int,
+        out: np.ndarray,
+        buffer: np.ndarray,
     ) -> None:
         sets = [shingle_sets[i] for i in range(start, stop)]  # any sequence, e.g. a Ragged
         lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
@@ -112,8 +121,10 @@ class Signer:
         # Slice very long documents' elements so the (num_perm x elements) matrix stays bounded.
         for lo in range(0, hashed.size, _CHUNK_ELEMENTS):
             hi = min(lo + _CHUNK_ELEMENTS, hashed.size)
+            permuted = buffer[:, : hi - lo]
             with np.errstate(over="ignore"):
-                permuted = self._a * hashed[lo:hi] + self._b
+                np.multiply(self._a, hashed[lo:hi], out=permuted)
+                np.add(permuted, self._b, out=permuted)
             self._reduce_slice(permuted, offsets, lo, hi, minima)
         out[start + nonempty] = minima.T
 
