@@ -26,6 +26,7 @@ sampled line hashes, ids, titles and paths) plus the features of one batch per w
 
 from __future__ import annotations
 
+import ctypes
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -62,8 +63,12 @@ from dupfind.verify import Evidence
 VERIFY_BATCH_DOCUMENTS = 2_000
 #: Line and sentence units (for boilerplate learning) are kept for every document up to this
 #: many, then for one in UNIT_SAMPLE_EVERY: furniture recurs across the whole corpus, so a
-#: sample finds it, and units are the largest per-document arrays a scan keeps.
-UNIT_SAMPLE_ALL = 100_000
+#: sample finds it, and units are the largest per-document arrays a scan keeps (sorting them
+#: all was the longest step between the passes at 100k). Corpora up to this size (every
+#: labelled corpus we tune on) learn from all their documents. On the 100k benchmark the
+#: sample learns 830 units instead of 2,814; the others linked one more candidate pair, and
+#: the clusters gained 5 correct pairs and no wrong one.
+UNIT_SAMPLE_ALL = 25_000
 UNIT_SAMPLE_EVERY = 10
 
 
@@ -279,6 +284,25 @@ def _ordered(executor: Executor, calls: Iterable[tuple[Callable, tuple]], window
         yield pending.pop(0).result()
 
 
+def _tune_allocator() -> None:
+    """Let a worker reuse the memory of its last batch's arrays (glibc only; else nothing).
+
+    A batch's arrays are megabytes each and are made anew for every batch. glibc serves such
+    sizes with fresh ``mmap`` pages and returns them at free, so every batch paid the page
+    faults again: 10% of pass 1 and more of pass 2's extraction, measured. Raising the mmap
+    and trim thresholds keeps freed blocks in the worker's heap, up to 128 MB.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20)
+        libc.mallopt(_M_TRIM_THRESHOLD, 128 << 20)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
+
+
 def _ignore(problem: Problem) -> None:
     """Default problem sink: drop."""
 
@@ -318,7 +342,11 @@ def run(
     progress = progress or Silent()
     report = on_problem or _ignore
     jobs = max(1, jobs)
-    executor: Executor = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else _Inline()
+    executor: Executor = (
+        ProcessPoolExecutor(max_workers=jobs, initializer=_tune_allocator)
+        if jobs > 1
+        else _Inline()
+    )
     try:
         infos, sketch, texts = _sketch_all(
             documents, options, executor, jobs, keep_texts, read_options, report, progress
