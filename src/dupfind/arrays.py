@@ -42,9 +42,11 @@ def isin_sorted(values: np.ndarray, members: np.ndarray) -> np.ndarray:
     mask = np.asarray((1 << bits) - 1).astype(values.dtype)
     table = np.zeros(1 << bits, dtype=bool)
     table[members.astype(values.dtype) & mask] = True
-    maybe = np.flatnonzero(table[values & mask])
     found = np.zeros(values.shape, dtype=bool)
-    found[maybe] = _search(values[maybe], members)
+    for start in range(0, values.size, _TABLE_MIN_VALUES * 16):  # bounded temporaries
+        chunk = values[start : start + _TABLE_MIN_VALUES * 16]
+        maybe = np.flatnonzero(table[chunk & mask])
+        found[start + maybe] = _search(chunk[maybe], members)
     return found
 
 

@@ -111,14 +111,15 @@ def pairs_sharing(
     if keys.size <= _PARTITION_MIN:
         return _decode([_pair_codes(keys, owners.astype(np.int64), count, window)], count)
     # Equal keys fall in one partition, so the union of the partitions' pairs is the same;
-    # sorting a partition at a time keeps the temporaries an eighth of the size.
-    part = (keys >> np.uint64(61)).astype(np.uint8)
+    # sorting a partition of about _PARTITION_MIN keys at a time bounds the temporaries.
+    bits = min(4, max(3, (keys.size // _PARTITION_MIN).bit_length()))
+    part = (keys >> np.uint64(64 - bits)).astype(np.uint8)
 
     def partition_pairs(number: int) -> np.ndarray:
         chosen = part == number
         return _pair_codes(keys[chosen], owners[chosen].astype(np.int64), count, window)
 
-    return _decode(_map(partition_pairs, range(8), jobs), count)
+    return _decode(_map(partition_pairs, range(1 << bits), jobs), count)
 
 
 def _map(function: Callable[[int], np.ndarray], items: range, jobs: int) -> list[np.ndarray]:

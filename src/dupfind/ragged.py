@@ -62,9 +62,12 @@ class Ragged(Sequence[np.ndarray]):
         """The same items minus the values found in the sorted array ``removed``."""
         if removed.size == 0 or self.values.size == 0:
             return self
-        keep = ~isin_sorted(self.values, removed)
-        owners = np.repeat(np.arange(len(self)), self.lengths)
-        return Ragged(self.values[keep], np.bincount(owners[keep], minlength=len(self)))
+        dropped = isin_sorted(self.values, removed)
+        # Few values go: count them per item rather than labelling every value with its item.
+        where = np.flatnonzero(dropped)
+        owners = np.searchsorted(self.offsets, where, side="right") - 1
+        lengths = self.lengths - np.bincount(owners, minlength=len(self))
+        return Ragged(self.values[~dropped], lengths)
 
     def keep_items(self, keep: np.ndarray) -> Ragged:
         """The same number of items, those where ``keep`` is false emptied."""
