@@ -34,7 +34,7 @@ from dupfind.output import (
     evaluation_to_dict,
     github_lines,
     index_stats_to_dict,
-    to_json,
+    json_chunks,
     to_ndjson_lines,
 )
 from dupfind.pipeline import Member, ScanOptions, compare, files_reader, prepare, scan
@@ -510,8 +510,9 @@ def scan_command(
     aligner = None if diff is False else partial(align_cluster, load_text=load_text)
     passages = bool(diff)
     if output_format is OutputFormat.json:
-        text = to_json(result, aligner=aligner, passages=passages, timings=timings)
-        sys.stdout.write(text + "\n")
+        for chunk in json_chunks(result, aligner=aligner, passages=passages, timings=timings):
+            sys.stdout.write(chunk)
+        sys.stdout.write("\n")
     elif output_format is OutputFormat.ndjson:
         for line in to_ndjson_lines(result, aligner=aligner, passages=passages, timings=timings):
             sys.stdout.write(line + "\n")

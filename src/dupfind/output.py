@@ -130,17 +130,44 @@ def result_to_dict(
     counts and evidence; the passages themselves too when ``passages`` is true).
     """
     document = _header(result, timings)
-    marker = boilerplate_marker(result.boilerplate)
-    document["clusters"] = [
-        cluster_to_dict(c, aligner(c) if aligner else None, passages, marker)
-        for c in result.clusters
-    ]
+    document["clusters"] = list(_cluster_dicts(result, aligner, passages))
     return document
+
+
+def _cluster_dicts(
+    result: ScanResult, aligner: Aligner | None, passages: bool
+) -> Iterator[dict[str, Any]]:
+    """Each cluster's report, made when asked for (aligning it first with ``aligner``)."""
+    marker = boilerplate_marker(result.boilerplate)
+    for cluster in result.clusters:
+        yield cluster_to_dict(cluster, aligner(cluster) if aligner else None, passages, marker)
 
 
 def to_json(result: ScanResult, **options: Any) -> str:
     """``result_to_dict`` serialized (same keyword options)."""
-    return json.dumps(result_to_dict(result, **options), ensure_ascii=False, indent=2)
+    return "".join(json_chunks(result, **options))
+
+
+def json_chunks(
+    result: ScanResult,
+    *,
+    aligner: Aligner | None = None,
+    passages: bool = False,
+    timings: bool = False,
+) -> Iterator[str]:
+    """:func:`to_json`'s text, made a cluster at a time: the same bytes as
+    ``json.dumps(result_to_dict(...), indent=2)`` without holding every cluster's dict and
+    the whole text at once (1.2 GB for the 380,000 members of a million-document scan).
+    """
+    head = json.dumps(_header(result, timings), ensure_ascii=False, indent=2)
+    yield head[: -len("\n}")] + ',\n  "clusters": ['
+    for number, data in enumerate(_cluster_dicts(result, aligner, passages)):
+        text = json.dumps(data, ensure_ascii=False, indent=2)  # strings hold no raw newline
+        yield ("\n" if number == 0 else ",\n") + _NESTED + text.replace("\n", "\n" + _NESTED)
+    yield "\n  ]\n}" if result.clusters else "]\n}"
+
+
+_NESTED = " " * 4  # a cluster's indentation inside the document's "clusters" list
 
 
 def to_ndjson_lines(
@@ -151,9 +178,7 @@ def to_ndjson_lines(
     timings: bool = False,
 ) -> Iterator[str]:
     """One ``{"type": "cluster", ...}`` line per cluster, then one ``{"type": "summary", ...}``."""
-    marker = boilerplate_marker(result.boilerplate)
-    for cluster in result.clusters:
-        data = cluster_to_dict(cluster, aligner(cluster) if aligner else None, passages, marker)
+    for data in _cluster_dicts(result, aligner, passages):
         yield json.dumps({"type": "cluster", **data}, ensure_ascii=False)
     yield json.dumps({"type": "summary", **_header(result, timings)}, ensure_ascii=False)
 
