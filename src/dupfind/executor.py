@@ -21,7 +21,7 @@ Two passes, each spread over ``jobs`` worker processes:
    crosses a component and guarded merging only compares members of one, so the result
    equals :func:`dupfind.pipeline.decide` over the whole corpus.
 
-Memory is about 0.9 KB per document in the main process (at a million documents: band keys
+Memory is about 0.75 KB per document in the main process (at a million documents: band keys
 224 MB, sentence hashes 277 MB, catalog 134 MB, sampled units ~95 MB) plus, for a moment,
 the sorts between the passes; each worker holds one batch's features (~260 MB).
 """
