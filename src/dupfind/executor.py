@@ -43,7 +43,7 @@ from dupfind.arrays import unique
 from dupfind.catalog import Catalog
 from dupfind.cluster import component_labels
 from dupfind.documents import Document, DocumentInfo, Problem
-from dupfind.features import extract_batch, sketch_batch
+from dupfind.features import Features, extract_batch, sketch_batch
 from dupfind.lsh import band_keys
 from dupfind.minhash import Signer
 from dupfind.pipeline import (
@@ -140,10 +140,7 @@ class VerifyJob:
 
 def accept_batch(job: VerifyJob) -> np.ndarray:
     """Stage 3a for a chunk of candidate pairs (runs in a worker): which the rule accepts."""
-    texts = job.texts if job.texts is not None else _read_texts(job.infos, job.read_options)
-    features = extract_batch(
-        [text or "" for text in texts], job.options.shingle_size, job.boilerplate, units=False
-    )
+    features, _missing = _job_features(job)
     rule = job.options.rule()
     return np.array(
         [rule.accepts(Evidence.of(features[a], features[b])) for a, b in job.pairs.tolist()],
@@ -233,11 +230,7 @@ def verify_batch(job: VerifyJob) -> tuple[list[list[Member]], int, int]:
     Returns each cluster's members (canonical first), the verified pair count, and the number
     of documents that could not be read again.
     """
-    texts = job.texts if job.texts is not None else _read_texts(job.infos, job.read_options)
-    missing = sum(text is None for text in texts)
-    features = extract_batch(
-        [text or "" for text in texts], job.options.shingle_size, job.boilerplate, units=False
-    )
+    features, missing = _job_features(job)
     prepared = Prepared(
         job.infos,
         features,
@@ -247,6 +240,16 @@ def verify_batch(job: VerifyJob) -> tuple[list[list[Member]], int, int]:
     )
     clusters, verified = decide_pairs(prepared, job.pairs, job.options)
     return [list(c.members) for c in clusters], verified, missing
+
+
+def _job_features(job: VerifyJob) -> tuple[list[Features], int]:
+    """The features verification needs of a job's documents (read again unless given), and
+    how many documents could not be read again (they count as empty)."""
+    texts = job.texts if job.texts is not None else _read_texts(job.infos, job.read_options)
+    features = extract_batch(
+        [text or "" for text in texts], job.options.shingle_size, job.boilerplate, units=False
+    )
+    return features, sum(text is None for text in texts)
 
 
 def _read_texts(
