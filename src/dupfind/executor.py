@@ -138,6 +138,34 @@ class VerifyJob:
     read_options: ReadOptions | None
 
 
+@dataclass
+class _Corpus:
+    """What every verify job of one scan draws from: the documents' infos (and texts, when
+    they cannot be read again), the learned boilerplate, and the options."""
+
+    infos: Catalog
+    texts: list[str] | None
+    boilerplate: np.ndarray
+    options: ScanOptions
+    read_options: ReadOptions | None
+
+    def job(self, indexes: np.ndarray, pairs: np.ndarray) -> VerifyJob:
+        """A job over documents ``indexes`` (global) and ``pairs`` of them, renumbered
+        locally in the order of ``indexes``."""
+        order = np.argsort(indexes, kind="stable")
+        local = order[np.searchsorted(indexes, pairs, sorter=order)]
+        listed = indexes.tolist()
+        return VerifyJob(
+            indexes=listed,
+            infos=self.infos.take(listed),
+            texts=[self.texts[i] for i in listed] if self.texts is not None else None,
+            pairs=local.astype(np.int64).reshape(-1, 2),
+            boilerplate=self.boilerplate,
+            options=self.options,
+            read_options=self.read_options,
+        )
+
+
 def accept_batch(job: VerifyJob) -> np.ndarray:
     """Stage 3a for a chunk of candidate pairs (runs in a worker): which the rule accepts."""
     features, _missing = _job_features(job)
@@ -159,15 +187,7 @@ def _split_by_component_size(count: int, pairs: np.ndarray) -> tuple[np.ndarray,
 
 
 def _accepted_pairs(
-    infos: Catalog,
-    texts: list[str] | None,
-    pairs: np.ndarray,
-    boilerplate: np.ndarray,
-    options: ScanOptions,
-    read_options: ReadOptions | None,
-    executor: Executor,
-    jobs: int,
-    progress: Progress,
+    corpus: _Corpus, pairs: np.ndarray, executor: Executor, jobs: int, progress: Progress
 ) -> np.ndarray:
     """Stage 3a: verify candidate pairs in chunks of at most VERIFY_BATCH_DOCUMENTS documents.
 
@@ -177,12 +197,7 @@ def _accepted_pairs(
     """
     progress.start("verifying", total=len(pairs))
     rows = _local_chunks(pairs)
-    chunks = (
-        _make_job(
-            unique(pairs[r].ravel()), pairs[r], infos, texts, boilerplate, options, read_options
-        )
-        for r in rows
-    )
+    chunks = (corpus.job(unique(pairs[r].ravel()), pairs[r]) for r in rows)
     accepted = np.zeros(len(pairs), dtype=bool)
     calls = ((accept_batch, (chunk,)) for chunk in chunks)
     for chunk_rows, mask in zip(rows, _ordered(executor, calls, 2 * jobs), strict=True):
@@ -372,10 +387,9 @@ def run(
         _release_freed_memory()
         # Pairs of small candidate components are verified and clustered in one step; pairs of
         # components too large for one worker are first verified in chunks of pairs.
+        corpus = _Corpus(infos, texts, boilerplate, options, read_options)
         small, large = _split_by_component_size(len(infos), pairs)
-        accepted = _accepted_pairs(
-            infos, texts, large, boilerplate, options, read_options, executor, jobs, progress
-        )
+        accepted = _accepted_pairs(corpus, large, executor, jobs, progress)
         work = np.concatenate([small, accepted]).reshape(-1, 2)
         work = work[np.lexsort((work[:, 1], work[:, 0]))] if work.size else work
         del pairs, small, large, accepted
@@ -384,7 +398,7 @@ def run(
         sizes: list[int] = []  # pairs of each job, known as jobs are made
 
         def calls() -> Iterator[tuple[Callable, tuple]]:
-            for job in _verify_jobs(infos, texts, work, boilerplate, options, read_options):
+            for job in _verify_jobs(corpus, work):
                 sizes.append(len(job.pairs))
                 yield verify_batch, (job,)
 
@@ -480,21 +494,14 @@ def _sketch_all(
     )
 
 
-def _verify_jobs(
-    infos: Catalog,
-    texts: list[str] | None,
-    pairs: np.ndarray,
-    boilerplate: np.ndarray,
-    options: ScanOptions,
-    read_options: ReadOptions | None,
-) -> Iterator[VerifyJob]:
+def _verify_jobs(corpus: _Corpus, pairs: np.ndarray) -> Iterator[VerifyJob]:
     """Batches of whole connected components of the candidate graph, in document order.
 
     Made as they are asked for: packing a job's infos overlaps with the workers' verifying.
     """
     if pairs.size == 0:
         return
-    labels = component_labels(len(infos), pairs)  # a component's label is its first document
+    labels = component_labels(len(corpus.infos), pairs)  # a component's label is its first document
     nodes = unique(pairs.ravel())
     node_order = np.lexsort((nodes, labels[nodes]))
     nodes, node_labels = nodes[node_order], labels[nodes[node_order]]
@@ -516,39 +523,6 @@ def _verify_jobs(
     node_cuts = np.searchsorted(node_batch, np.arange(batch_of_root[-1] + 2))
     pair_cuts = np.searchsorted(pair_batch, np.arange(batch_of_root[-1] + 2))
     for b in range(batch_of_root[-1] + 1):
-        yield _make_job(
-            nodes[node_cuts[b] : node_cuts[b + 1]],
-            pairs[pair_cuts[b] : pair_cuts[b + 1]],
-            infos,
-            texts,
-            boilerplate,
-            options,
-            read_options,
+        yield corpus.job(
+            nodes[node_cuts[b] : node_cuts[b + 1]], pairs[pair_cuts[b] : pair_cuts[b + 1]]
         )
-
-
-def _make_job(
-    indexes: np.ndarray,
-    pairs: np.ndarray,
-    infos: Catalog,
-    texts: list[str] | None,
-    boilerplate: np.ndarray,
-    options: ScanOptions,
-    read_options: ReadOptions | None,
-) -> VerifyJob:
-    """A job over documents ``indexes`` (global) and ``pairs`` of them, renumbered locally.
-
-    Local order is the order of ``indexes``.
-    """
-    order = np.argsort(indexes, kind="stable")
-    local = order[np.searchsorted(indexes, pairs, sorter=order)]
-    listed = indexes.tolist()
-    return VerifyJob(
-        indexes=listed,
-        infos=infos.take(listed),
-        texts=[texts[i] for i in listed] if texts is not None else None,
-        pairs=local.astype(np.int64).reshape(-1, 2),
-        boilerplate=boilerplate,
-        options=options,
-        read_options=read_options,
-    )
